@@ -1,0 +1,108 @@
+"""The briefing pipeline: source -> Article -> Brief. No Slack here.
+
+Entry points:
+  * :func:`analyse` -- an already-extracted :class:`Article` to a :class:`Brief` (pure, synchronous, fast);
+  * :func:`brief_html` / :func:`brief_text` -- raw page or text to a Brief;
+  * :func:`brief_url` -- fetch through the SSRF-guarded :class:`~briefings.fetch.Fetcher`, then brief;
+  * :func:`brief_source` -- what the CLI takes: a URL, a file path, or ``-`` for stdin.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import ENGINE_VERSION
+from .errors import EmptyArticle, SourceNotFound, UnsupportedContent
+from .extract import extract_html, extract_text, looks_like_html
+from .fetch import Fetcher
+from .kb import load_kb
+from .models import Article, Brief
+from .partners import extract_partners
+from .quotes import extract_people_and_quotes
+from .relevance import event_types, score_relevance
+from .sentences import split_sentences
+from .summarize import summarize
+
+SAMPLE_ARTICLE = Path(__file__).parent / "samples" / "space-force-partners.html"
+
+
+def analyse(article: Article) -> Brief:
+    kb = load_kb()
+    sentences = split_sentences(article.text)
+    if not sentences:
+        raise EmptyArticle("no sentences were found in the article")
+    mentions = kb.find(article.text)
+    relevance = score_relevance(article.text, article.title, mentions)
+    tldr, summary = summarize(sentences, article.title, k=4 if len(sentences) > 12 else 3)
+    partners = extract_partners(kb, sentences, article.title,
+                                launch_relevant=relevance.label != "off-topic")
+    people, quotes = extract_people_and_quotes(sentences)
+    return Brief(
+        title=article.title,
+        source=article.source,
+        url=article.url,
+        published=article.published,
+        author=article.author,
+        site_name=article.site_name,
+        language=article.language,
+        tldr=tldr,
+        summary=summary,
+        partners=partners,
+        quotes=quotes,
+        people=people,
+        relevance=relevance,
+        event_types=event_types(sentences, article.title) if relevance.label != "off-topic" else [],
+        word_count=len(article.text.split()),
+        sentence_count=len(sentences),
+        engine_version=ENGINE_VERSION,
+    )
+
+
+def brief_html(html: str | bytes, *, source: str, url: str | None = None) -> Brief:
+    return analyse(extract_html(html, source=source, url=url))
+
+
+def brief_text(text: str, *, source: str) -> Brief:
+    if looks_like_html(text):
+        return brief_html(text, source=source)
+    return analyse(extract_text(text, source=source))
+
+
+async def fetch_article(url: str, fetcher: Fetcher) -> Article:
+    result = await fetcher.fetch(url)
+    if result.content_type.startswith("text/plain"):
+        article = extract_text(result.text(), source=result.url)
+        return article.model_copy(update={"url": result.url})
+    return extract_html(result.text(), source=result.url, url=result.url)
+
+
+async def brief_url(url: str, fetcher: Fetcher | None = None) -> Brief:
+    if fetcher is None:
+        async with Fetcher() as owned:
+            return analyse(await fetch_article(url, owned))
+    return analyse(await fetch_article(url, fetcher))
+
+
+def read_local(source: str) -> str:
+    """Read a file path or ``-`` (stdin) as text."""
+    if source == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise SourceNotFound(f"no such file: {source}")
+        if path.is_dir():
+            raise SourceNotFound(f"{source} is a folder, not an article file")
+        data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise UnsupportedContent(f"{'stdin' if source == '-' else source} is a binary file, not HTML or text")
+    return data.decode("utf-8", errors="replace")
+
+
+async def brief_source(source: str, fetcher: Fetcher | None = None) -> Brief:
+    if source.startswith(("http://", "https://")) or "://" in source:
+        return await brief_url(source, fetcher)
+    if source in ("sample", "--sample"):
+        source = str(SAMPLE_ARTICLE)
+    return brief_text(read_local(source), source="stdin" if source == "-" else source)

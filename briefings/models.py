@@ -1,0 +1,105 @@
+"""Plain models the engine returns. Any front end (terminal, Slack, JSON) renders these.
+
+The JSON form of :class:`Brief` (``Brief.model_dump(mode="json")``) is the documented schema; see
+README.md "Brief JSON schema".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+PartnerKind = Literal["country", "agency", "company", "spaceport", "military"]
+Tier = Literal["established", "emerging"]
+RelevanceLabel = Literal["launch-policy", "space-adjacent", "off-topic"]
+
+
+class Sentence(BaseModel):
+    """A sentence of the article, with its 0-based index in the article's sentence list."""
+
+    index: int
+    text: str
+
+
+class Article(BaseModel):
+    """Main text and metadata of one article, as extracted."""
+
+    url: str | None = None
+    source: str  # where it came from: the URL, a file path, or "stdin"
+    title: str | None = None
+    author: str | None = None
+    site_name: str | None = None
+    published: date | None = None
+    language: str | None = None
+    text: str
+    description: str | None = None
+
+
+class KBFacts(BaseModel):
+    """Facts from launchbrief's own knowledge base (not from the article)."""
+
+    operator: str | None = None
+    status: str | None = None  # spaceports: operational | emerging | planned
+    orbits: list[str] = Field(default_factory=list)
+    vehicles: list[str] = Field(default_factory=list)
+    spaceports: list[str] = Field(default_factory=list)  # for countries: the sites it hosts
+    country: str | None = None
+    note: str | None = None
+
+
+class Partner(BaseModel):
+    name: str
+    kind: PartnerKind
+    country: str | None = None  # ISO 3166-1 alpha-2 where known
+    role: str
+    tier: Tier | None = None  # countries only
+    evidence: list[Sentence]
+    mentions: int = 1
+    kb: KBFacts | None = None  # enrichment: facts from our knowledge base, not from the article
+
+
+class Quote(BaseModel):
+    speaker: str | None
+    text: str
+    sentence_index: int
+
+
+class Person(BaseModel):
+    name: str
+    title: str | None = None
+
+
+class Relevance(BaseModel):
+    label: RelevanceLabel
+    score: float
+
+
+class Brief(BaseModel):
+    title: str | None
+    source: str
+    url: str | None
+    published: date | None
+    author: str | None = None
+    site_name: str | None = None
+    language: str | None
+    tldr: Sentence | None
+    summary: list[Sentence]
+    partners: list[Partner]
+    quotes: list[Quote]
+    people: list[Person]
+    relevance: Relevance
+    event_types: list[str]
+    word_count: int
+    sentence_count: int
+    engine_version: str
+
+    def partners_by_tier(self) -> dict[str, list[Partner]]:
+        """Countries grouped by tier, with each organisation/site placed under its country's tier."""
+        tiers = {p.country: p.tier for p in self.partners if p.kind == "country"}
+        groups: dict[str, list[Partner]] = {"established": [], "emerging": [], "other": []}
+        for p in self.partners:
+            tier = p.tier if p.kind == "country" else tiers.get(p.country)
+            groups[tier or "other"].append(p)
+        return groups

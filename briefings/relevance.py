@@ -1,0 +1,86 @@
+"""Relevance to launch policy, and the policy-event types an article reports.
+
+A transparent lexicon score: launch vocabulary and launch-entity mentions per 100 words, with space
+vocabulary as the weaker "space-adjacent" signal. Labels:
+  launch-policy  -- launch activity, launch sites, launch providers or launch partnerships are the subject
+  space-adjacent -- about space, but not about launching (science results, satellites in orbit)
+  off-topic      -- everything else
+"""
+
+from __future__ import annotations
+
+import re
+
+from .kb import Mention
+from .models import Relevance
+
+_LAUNCH = re.compile(
+    r"\b(?:launch(?:es|ed|ing|er|ers)?|rockets?|spaceports?|launch sites?|launch pads?|cosmodromes?|"
+    r"boosters?|lift-?off|sounding rockets?|range|countdown|payload fairing|fairings?|upper stage|first stage|"
+    r"reusable|static fire|orbital|suborbital|national security space launch|launch vehicles?|"
+    r"launch campaign|rideshare)\b", re.I)
+_SPACE = re.compile(
+    r"\b(?:space|satellites?|orbit(?:s|ing|al)?|spacecraft|astronauts?|nasa|esa|planets?|exoplanets?|telescopes?|"
+    r"moon|lunar|mars|asteroids?|galax(?:y|ies)|stars?|cosmic|constellations?|space station|iss)\b", re.I)
+_POLICY = re.compile(
+    r"\b(?:polic(?:y|ies)|regulat\w+|licen[cs]\w*|agreements?|partnerships?|treat(?:y|ies)|cooperation|"
+    r"government|ministers?|congress|parliament|budget|funding|contracts?|national security|defen[cs]e|"
+    r"sovereign\w*|strategy|strategic|resilien\w+|export|legislation|law|programme|program)\b", re.I)
+
+EVENT_TYPES: dict[str, re.Pattern] = {
+    "partnership/agreement": re.compile(
+        r"\b(?:partnerships?|partners?|agreements?|memorand(?:um|a)|MoU|cooperation|collaborat\w+|"
+        r"talks|discussions|signed|treaty|alliance|joint)\b", re.I),
+    "contract award": re.compile(
+        r"\b(?:contracts?|awarded|award|task order|selected to launch|procure\w*|purchase\w*|"
+        r"launch services agreement|won|wins|bid)\b", re.I),
+    "licence/regulation": re.compile(
+        r"\b(?:licen[cs]\w*|regulat\w+|FAA|permit\w*|environmental (?:review|assessment)|approv\w+|"
+        r"legislation|rules?|compliance|mishap investigation)\b", re.I),
+    "spaceport": re.compile(r"\b(?:spaceports?|launch sites?|launch complex|launch pads?|range|cosmodrome|"
+                            r"space cent(?:er|re)|inaugurat\w+)\b", re.I),
+    "launch outcome": re.compile(
+        r"\b(?:launched|lifted off|lift-?off|reached orbit|successful(?:ly)? launch\w*|failure|failed|anomaly|"
+        r"scrub\w*|explod\w+|mishap|maiden flight|first launch|landed|deployed)\b", re.I),
+    "budget/policy": re.compile(
+        r"\b(?:budget|funding|fund(?:ed|s)?|£|\$|€|million|billion|policy|strategy|congress|parliament|"
+        r"appropriation\w*|investment|invest\w*|national security|resilien\w+)\b", re.I),
+}
+
+
+def _per100(rx: re.Pattern, text: str, words: int) -> float:
+    return 100.0 * len(rx.findall(text)) / max(words, 1)
+
+
+def score_relevance(text: str, title: str | None, mentions: list[Mention]) -> Relevance:
+    full = f"{title or ''}\n{text}"
+    words = max(len(full.split()), 1)
+    launch = _per100(_LAUNCH, full, words)
+    space = _per100(_SPACE, full, words)
+    policy = _per100(_POLICY, full, words)
+    launch_entities = {m.entity.key for m in mentions
+                       if m.entity.kind in ("spaceport", "company", "military") or m.via_vehicle
+                       or (m.entity.kind == "agency")}
+    title_launch = bool(title and _LAUNCH.search(title))
+    score = launch + 0.35 * policy + 0.4 * len(launch_entities) * (100.0 / max(words, 100)) ** 0.5
+    if title_launch:
+        score += 1.0
+    score = round(min(score / 4.0, 1.0), 3)
+    if score >= 0.45 and launch >= 0.8:
+        label = "launch-policy"
+    elif space + launch >= 0.8 or launch_entities:
+        label = "space-adjacent"
+    else:
+        label = "off-topic"
+    return Relevance(label=label, score=score)  # type: ignore[arg-type]
+
+
+def event_types(sentences: list[str], title: str | None) -> list[str]:
+    """Event types reported, most supported first; a type needs two supporting sentences (or the title)."""
+    counts = []
+    for name, rx in EVENT_TYPES.items():
+        n = sum(1 for s in sentences if rx.search(s)) + (2 if title and rx.search(title) else 0)
+        if n >= 2:
+            counts.append((n, name))
+    counts.sort(key=lambda x: -x[0])
+    return [name for _, name in counts]

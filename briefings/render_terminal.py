@@ -1,0 +1,76 @@
+"""Render a :class:`Brief` for a terminal with rich. Article text is printed as text, never as markup."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .models import Brief, Partner
+
+
+def _partner_table(title: str, partners: list[Partner]) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False, expand=True)
+    table.add_column("Partner", style="bold", no_wrap=True)
+    table.add_column("Kind")
+    table.add_column("Role")
+    table.add_column("Evidence (sentence)")
+    table.add_column("From our knowledge base", style="dim")
+    for p in partners:
+        ev = p.evidence[0] if p.evidence else None
+        kb = p.kb
+        facts = []
+        if kb:
+            if kb.operator:
+                facts.append(f"operator: {kb.operator}")
+            if kb.status:
+                facts.append(f"status: {kb.status}")
+            if kb.orbits:
+                facts.append("orbits: " + ", ".join(kb.orbits))
+            if kb.vehicles:
+                facts.append("vehicles: " + ", ".join(kb.vehicles[:4]))
+            if kb.spaceports and p.kind == "country":
+                facts.append("sites: " + ", ".join(kb.spaceports[:3]))
+        table.add_row(Text(p.name), Text(p.kind + (f" ({p.country})" if p.country else "")), Text(p.role),
+                      Text(f"[{ev.index}] {ev.text}" if ev else ""), Text("; ".join(facts)))
+    return table
+
+
+def render_brief(brief: Brief, console: Console | None = None) -> None:
+    console = console or Console()
+    meta = " · ".join(x for x in [brief.site_name, brief.author,
+                                   brief.published.isoformat() if brief.published else None,
+                                   brief.url or brief.source] if x)
+    header = Text(brief.title or "(untitled)", style="bold")
+    rel = brief.relevance
+    header.append(f"\n{meta}\n", style="dim")
+    header.append(f"relevance: {rel.label} ({rel.score:.2f})", style="green" if rel.label == "launch-policy" else "yellow")
+    if brief.event_types:
+        header.append("  ·  events: " + ", ".join(brief.event_types), style="cyan")
+    parts: list = [header]
+    if brief.tldr:
+        parts.append(Text.assemble(("\nTL;DR ", "bold magenta"), brief.tldr.text))
+    if brief.summary:
+        parts.append(Text("\nKey points", style="bold"))
+        for s in brief.summary:
+            parts.append(Text.assemble(("  • ", "magenta"), s.text, (f"  [{s.index}]", "dim")))
+    console.print(Panel(Group(*parts), title="launchbrief", border_style="blue"))
+    groups = brief.partners_by_tier()
+    for tier, label in (("established", "Established launch nations and their partners"),
+                        ("emerging", "Emerging spaceport nations and their partners"),
+                        ("other", "Other partners")):
+        if groups[tier]:
+            console.print(_partner_table(label, groups[tier]))
+    if not brief.partners:
+        console.print(Text("No launch partners named.", style="dim"))
+    if brief.quotes:
+        qt = Table(title="Quotes", title_justify="left", expand=True)
+        qt.add_column("Speaker", style="bold", no_wrap=True)
+        qt.add_column("Quote")
+        for q in brief.quotes:
+            qt.add_row(Text(q.speaker or "(unattributed)"), Text(f"“{q.text}”"))
+        console.print(qt)
+    if brief.people:
+        console.print(Text("People: ", style="bold") + Text("; ".join(
+            f"{p.name} ({p.title})" if p.title else p.name for p in brief.people)))
