@@ -9,6 +9,7 @@ Entry points:
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -101,7 +102,8 @@ def read_local(source: str) -> str:
 
 
 async def brief_source(source: str, fetcher: Fetcher | None = None) -> Brief:
-    if source.startswith(("http://", "https://")) or "://" in source:
+    looks_like_url = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", source) and not Path(source).exists()
+    if looks_like_url or source.startswith("<http"):
         return await brief_url(source, fetcher)
     if source in ("sample", "--sample"):
         source = str(SAMPLE_ARTICLE)

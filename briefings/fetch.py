@@ -85,10 +85,10 @@ class AddressPolicy:
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves the host itself, checks every address, connects only to a checked one."""
 
-    def __init__(self, policy: AddressPolicy, resolver: Resolver = system_resolver,
+    def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None,
                  inner: httpcore.AsyncNetworkBackend | None = None):
         self.policy = policy
-        self.resolver = resolver
+        self.resolver = resolver or (lambda host, port: system_resolver(host, port))
         self.inner = inner or httpcore.AnyIOBackend()
 
     async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
@@ -139,7 +139,7 @@ def check_host(host: str, policy: AddressPolicy) -> list[str]:
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport with its connection pool built on :class:`GuardedBackend`."""
 
-    def __init__(self, policy: AddressPolicy, resolver: Resolver = system_resolver, **kwargs):
+    def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None, **kwargs):
         super().__init__(trust_env=False, **kwargs)  # no env proxies: they would bypass the guard
         ssl_context = httpx.create_ssl_context(trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(
@@ -271,7 +271,7 @@ class _Decoder:
 class Fetcher:
     """Fetch a URL with the SSRF guard, caps and timeouts. Use as an async context manager."""
 
-    def __init__(self, settings: Settings | None = None, *, resolver: Resolver = system_resolver,
+    def __init__(self, settings: Settings | None = None, *, resolver: Resolver | None = None,
                  transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings or get_settings()
         self.policy = AddressPolicy(allow_private=self.settings.allow_private_urls,

@@ -1,0 +1,128 @@
+"""Shared fixtures: a loopback HTTP server with scripted routes, settings that allow loopback, paths to
+the shared corpus (tests that need it skip when it is absent)."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from briefings.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+    delay: float = 0.0  # seconds before answering
+    stall: float = 0.0  # seconds to wait after sending headers, before the body
+    no_length: bool = False  # send no Content-Length: the body ends when the connection closes
+
+
+class LoopbackServer:
+    """A real HTTP server on 127.0.0.1 with routes set per test; records every request path."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):  # noqa: N802
+                server.requests.append((self.path, dict(self.headers)))
+                route = server.routes.get(self.path)
+                if route is None:
+                    route = Route(b"<html><body>not found</body></html>", 404)
+                if route.delay:
+                    time.sleep(route.delay)
+                try:
+                    self.send_response(route.status)
+                    for k, v in route.headers.items():
+                        self.send_header(k, v)
+                    if route.no_length:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    elif "Content-Length" not in route.headers:
+                        self.send_header("Content-Length", str(len(route.body)))
+                    self.end_headers()
+                    if route.stall:
+                        self.wfile.flush()
+                        time.sleep(route.stall)
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):  # clients hanging up early is expected
+                pass
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def add(self, path: str, body: bytes | str = b"", **kw) -> str:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.routes[path] = Route(body, **kw)
+        return self.url(path)
+
+    def start(self) -> "LoopbackServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    srv = LoopbackServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings for tests: loopback allowed (our test servers live there), short timeouts."""
+    return Settings(allow_loopback_urls=True, fetch_connect_timeout=2, fetch_read_timeout=1.0,
+                    fetch_total_timeout=3, fetch_max_bytes=200_000, _env_file=None)
+
+
+def html_page(title: str, paragraphs: list[str]) -> str:
+    from html import escape
+
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title></head>"
+            f"<body><nav><a href='/'>Home</a></nav><article><h1>{escape(title)}</h1>{body}</article>"
+            f"<footer>Footer links</footer></body></html>")
+
+
+def seed_html() -> str | None:
+    path = SHARED / "seed" / "space-force-international-partners.txt"
+    if not path.exists():
+        return None
+    lines = [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    return html_page(lines[0], lines[1:])
+
+
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data)
