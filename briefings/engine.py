@@ -36,8 +36,7 @@ def analyse(article: Article) -> Brief:
     mentions = kb.find(article.text)
     relevance = score_relevance(article.text, article.title, mentions)
     tldr, summary = summarize(sentences, article.title, k=4 if len(sentences) > 12 else 3)
-    partners = extract_partners(kb, sentences, article.title,
-                                launch_relevant=relevance.label != "off-topic")
+    partners = extract_partners(kb, sentences, article.title, label=relevance.label)
     people, quotes = extract_people_and_quotes(sentences)
     return Brief(
         title=article.title,

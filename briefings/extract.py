@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 import trafilatura
-from lxml import html as lxml_html
 
 from .errors import EmptyArticle
 from .models import Article
@@ -30,13 +29,10 @@ def extract_html(html: str | bytes, *, source: str, url: str | None = None) -> A
     if not html.strip():
         raise EmptyArticle("the page is empty")
     try:
-        tree = lxml_html.fromstring(html)
-    except Exception:  # lxml raises several types on junk (ParserError, ValueError)
-        tree = None
-    if tree is None:
-        raise EmptyArticle("the page could not be read as HTML")
-    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                                      include_tables=True, favor_precision=False)
+        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                          include_tables=True, favor_precision=False)
+    except Exception as exc:  # trafilatura/lxml raise assorted errors on junk markup
+        raise EmptyArticle("the page could not be read as HTML") from exc
     text = (doc.text if doc is not None else "") or ""
     if len(text.strip()) < _MIN_CHARS:
         raise EmptyArticle("no article text was found on that page")

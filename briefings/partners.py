@@ -174,23 +174,28 @@ def _facts(kb: KnowledgeBase, ent: Entity) -> KBFacts:
 
 
 def extract_partners(kb: KnowledgeBase, sentences: list[str], title: str | None = None,
-                     launch_relevant: bool = True) -> list[Partner]:
+                     label: str = "launch-policy") -> list[Partner]:
+    """Partners in article order. Evidence indices point into ``sentences``; index -1 is the headline."""
+    if label == "off-topic":
+        return []
     actors = find_actors(kb, title, sentences)
     hits: dict[str, list[_Hit]] = defaultdict(list)
     order: list[str] = []
-    for i, sent in enumerate(sentences):
+    numbered = ([(-1, title)] if title else []) + list(enumerate(sentences))
+    for i, sent in numbered:
         for m in kb.find(sent):
             cues, excluded = _classify(kb, sent, m, 0, actors)
             if m.entity.key not in hits:
                 order.append(m.entity.key)
             hits[m.entity.key].append(_Hit(m, i, cues, excluded))
 
+    text_of = dict(numbered)
     partners: list[Partner] = []
     for key in order:
         ent_hits = hits[key]
         ent = ent_hits[0].mention.entity
-        good = [h for h in ent_hits if h.excluded is None and _has_role(ent, h.cues, sentences[h.sentence])]
-        if not good or not launch_relevant:
+        good = [h for h in ent_hits if h.excluded is None and _has_role(ent, h.cues, text_of[h.sentence], label)]
+        if not good:
             continue
         cues = set().union(*(h.cues for h in good))
         evidence_idx = list(dict.fromkeys(h.sentence for h in good))[:3]
@@ -198,19 +203,23 @@ def extract_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
             name=ent.name,
             kind=("military" if ent.kind == "military" else ent.kind),  # type: ignore[arg-type]
             country=ent.country,
-            role=_role(ent, cues, [sentences[i] for i in evidence_idx]),
+            role=_role(ent, cues, [text_of[i] for i in evidence_idx]),
             tier=ent.tier if ent.kind == "country" else None,  # type: ignore[arg-type]
-            evidence=[Sentence(index=i, text=sentences[i]) for i in evidence_idx],
+            evidence=[Sentence(index=i, text=text_of[i]) for i in evidence_idx],
             mentions=len(ent_hits),
             kb=_facts(kb, ent),
         ))
     return partners
 
 
-def _has_role(ent: Entity, cues: set[str], sentence: str) -> bool:
+def _has_role(ent: Entity, cues: set[str], sentence: str, label: str) -> bool:
     if not cues - {"potential", "emerging", "established"}:
         return False
+    launch_context = bool(_LAUNCH_CONTEXT.search(sentence))
+    if label != "launch-policy":
+        # in an article that is not about launch, only a sentence about launching can name a launch partner
+        return launch_context and bool(cues & {"provider", "host"})
     if ent.kind == "country":
         # a country needs launch context in the same sentence: "Japan" in a sentence about tariffs is not a partner
-        return bool(_LAUNCH_CONTEXT.search(sentence) or cues & {"talks", "partner"})
+        return launch_context or bool(cues & {"talks", "partner"})
     return True

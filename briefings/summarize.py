@@ -67,15 +67,19 @@ def content_words(text: str) -> list[str]:
     return [_stem(w) for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 1]
 
 
-def _cosine(a: Counter, b: Counter) -> float:
+def _norm(a: Counter) -> float:
+    return math.sqrt(sum(v * v for v in a.values()))
+
+
+def _cosine(a: Counter, b: Counter, na: float | None = None, nb: float | None = None) -> float:
     if not a or not b:
         return 0.0
     if len(a) > len(b):
-        a, b = b, a
+        a, b, na, nb = b, a, nb, na
     dot = sum(v * b.get(k, 0) for k, v in a.items())
     if not dot:
         return 0.0
-    return dot / (math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values())))
+    return dot / ((na if na is not None else _norm(a)) * (nb if nb is not None else _norm(b)))
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -83,22 +87,28 @@ def is_boilerplate(sentence: str) -> bool:
 
 
 def rank_sentences(sentences: list[str], title: str | None = None,
-                   params: SummaryParams = DEFAULT) -> list[tuple[int, float, Counter]]:
+                   params: SummaryParams = DEFAULT) -> list[tuple[int, float, Counter, float]]:
+    """(index, score, bag of words, bag norm) for every candidate sentence."""
     bags = [Counter(content_words(s)) for s in sentences]
     centroid: Counter = Counter()
     for bag in bags:
         centroid.update(bag.keys())  # document frequency across sentences: what the article keeps returning to
+    centroid_sq = sum(v * v for v in centroid.values())
     title_bag = Counter(content_words(title)) if title else Counter()
+    title_norm = _norm(title_bag) if title_bag else 0.0
     scored = []
     for i, (sent, bag) in enumerate(zip(sentences, bags)):
         n_words = len(sent.split())
         if n_words < params.min_words or is_boilerplate(sent) or not bag:
             continue
-        others = centroid.copy()
-        others.subtract(bag.keys())
-        coverage = _cosine(bag, +others)
+        norm = _norm(bag)
+        # cosine to the centroid of the *other* sentences: C minus this sentence's own keys, in O(|bag|)
+        dot = sum(v * (centroid[k] - 1) for k, v in bag.items())
+        others_sq = centroid_sq - sum(2 * centroid[k] - 1 for k in bag)
+        coverage = dot / (norm * math.sqrt(others_sq)) if dot > 0 and others_sq > 0 else 0.0
         if title_bag:
-            coverage = (1 - params.title_weight) * coverage + params.title_weight * _cosine(bag, title_bag)
+            coverage = ((1 - params.title_weight) * coverage
+                        + params.title_weight * _cosine(bag, title_bag, norm, title_norm))
         lead = 1.0 / (1.0 + params.lead_decay * i)
         length = math.exp(-(((n_words - params.ideal_words) / params.length_spread) ** 2) / 2)
         score = lead * (0.2 + coverage) * (0.3 + length)
@@ -108,26 +118,34 @@ def rank_sentences(sentences: list[str], title: str | None = None,
             tokens = sent.split()
             facts = sum(1 for t in tokens[1:] if t[:1].isupper() or t[:1].isdigit())
             score *= 1 + params.fact_weight * min(1.0, facts / max(1, len(tokens)) * 4)
-        scored.append((i, score, bag))
+        scored.append((i, score, bag, norm))
     return scored
+
+
+def _pick(scored: list[tuple[int, float, Counter, float]], k: int, params: SummaryParams) -> list[int]:
+    """Greedy maximal-marginal-relevance picks, in pick order (best first)."""
+    picked: list[tuple[int, Counter, float]] = []
+    pool = sorted(scored, key=lambda x: -x[1])
+    while pool and len(picked) < k:
+        best_j, best_v = 0, -1.0
+        for j, (_, score, bag, norm) in enumerate(pool):
+            if score <= best_v:  # pool is sorted by score and the penalty only lowers it
+                break
+            overlap = max((_cosine(bag, pb, norm, pn) for _, pb, pn in picked), default=0.0)
+            v = score * (1 - params.redundancy * overlap)
+            if v > best_v:
+                best_j, best_v = j, v
+        i, _, bag, norm = pool.pop(best_j)
+        picked.append((i, bag, norm))
+    return [i for i, _, _ in picked]
 
 
 def select(sentences: list[str], k: int, title: str | None = None, params: SummaryParams = DEFAULT) -> list[int]:
     """Indices of the ``k`` sentences to show, in article order."""
-    scored = rank_sentences(sentences, title, params)
-    picked: list[tuple[int, Counter]] = []
-    pool = list(scored)
-    while pool and len(picked) < k:
-        def mmr(item):
-            _, score, bag = item
-            overlap = max((_cosine(bag, pb) for _, pb in picked), default=0.0)
-            return score * (1 - params.redundancy * overlap)
-        best = max(pool, key=mmr)
-        pool.remove(best)
-        picked.append((best[0], best[2]))
+    picked = _pick(rank_sentences(sentences, title, params), k, params)
     if not picked:  # nothing scored (very short text): fall back to the first sentences
         return list(range(min(k, len(sentences))))
-    return sorted(i for i, _ in picked)
+    return sorted(picked)
 
 
 def summarize(sentences: list[str], title: str | None = None, k: int = 4,
@@ -136,7 +154,9 @@ def summarize(sentences: list[str], title: str | None = None, k: int = 4,
     if not sentences:
         return None, []
     k = max(3, min(5, k))
-    picked = select(sentences, k, title, params)
-    tldr_idx = select(sentences, 1, title, params)[0]
+    picked = _pick(rank_sentences(sentences, title, params), k, params)
+    if not picked:
+        picked = list(range(min(k, len(sentences))))
+    tldr_idx = picked[0]  # the first pick is the best-scoring sentence
     return (Sentence(index=tldr_idx, text=sentences[tldr_idx]),
-            [Sentence(index=i, text=sentences[i]) for i in picked])
+            [Sentence(index=i, text=sentences[i]) for i in sorted(picked)])
