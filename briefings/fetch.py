@@ -17,7 +17,7 @@ import re
 import socket
 import zlib
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urljoin
 
 import httpcore
@@ -128,7 +128,7 @@ def check_host(host: str, policy: AddressPolicy) -> list[str]:
         ipaddress.ip_address(bare.split("%", 1)[0])
     except ValueError:
         if bare.lower().rstrip(".") in _LOOPBACK_NAMES and not policy.allow_loopback:
-            raise BlockedURL(f"refusing to fetch {host}: it is a loopback address")
+            raise BlockedURL(f"refusing to fetch {host}: it is a loopback address") from None
         return []
     reason = policy.why_blocked(bare)
     if reason:
@@ -289,7 +289,7 @@ class Fetcher:
                      "Accept-Encoding": "gzip, deflate"},
         )
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *exc) -> None:

@@ -72,11 +72,11 @@ class _Hit:
     excluded: str | None  # "affiliation" | "actor" | "regulator" | None
 
 
-def _classify(kb: KnowledgeBase, sent: str, m: Mention, offset: int, actor_keys: set[str]) -> tuple[set[str], str | None]:
+def _classify(sent: str, m: Mention, actor_keys: set[str]) -> tuple[set[str], str | None]:
     ent = m.entity
     if ent.kind == "regulator":
         return set(), "regulator"
-    start, end = m.start - offset, m.end - offset
+    start, end = m.start, m.end
     before, after = sent[:start], sent[end:]
     if _AFFIL_BEFORE.search(before[-80:]) or _AFFIL_AFTER.match(after):
         return set(), "affiliation"
@@ -184,7 +184,7 @@ def extract_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
     numbered = ([(-1, title)] if title else []) + list(enumerate(sentences))
     for i, sent in numbered:
         for m in kb.find(sent):
-            cues, excluded = _classify(kb, sent, m, 0, actors)
+            cues, excluded = _classify(sent, m, actors)
             if m.entity.key not in hits:
                 order.append(m.entity.key)
             hits[m.entity.key].append(_Hit(m, i, cues, excluded))

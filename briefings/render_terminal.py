@@ -45,7 +45,8 @@ def render_brief(brief: Brief, console: Console | None = None) -> None:
     header = Text(brief.title or "(untitled)", style="bold")
     rel = brief.relevance
     header.append(f"\n{meta}\n", style="dim")
-    header.append(f"relevance: {rel.label} ({rel.score:.2f})", style="green" if rel.label == "launch-policy" else "yellow")
+    style = "green" if rel.label == "launch-policy" else "yellow"
+    header.append(f"relevance: {rel.label} ({rel.score:.2f})", style=style)
     if brief.event_types:
         header.append("  ·  events: " + ", ".join(brief.event_types), style="cyan")
     parts: list = [header]

@@ -84,7 +84,7 @@ class LoopbackServer:
         self.routes[path] = Route(body, **kw)
         return self.url(path)
 
-    def start(self) -> "LoopbackServer":
+    def start(self) -> LoopbackServer:
         self.thread.start()
         return self
 
