@@ -112,20 +112,20 @@ def find_actors(kb: KnowledgeBase, title: str | None, sentences: list[str]) -> s
     return actors
 
 
-def _role(ent: Entity, cues: set[str], sents: list[str]) -> str:
+def _role(ent: Entity, cues: set[str], hosts_named_site: bool) -> str:
     potential = "potential" in cues
     if ent.kind == "country":
         if "emerging" in cues and ("talks" in cues or "partner" in cues):
             return "emerging spaceport nation in talks"
         if "talks" in cues or ("partner" in cues and potential):
             return "partner under discussion" + (" (operates launch sites)" if "established" in cues else "")
-        if "host" in cues:
+        if hosts_named_site:
             return "host nation"
         if "partner" in cues:
             return "partner"
         if "fund" in cues:
             return "government sponsor"
-        return "launch nation named"
+        return "named in launch context"
     if ent.kind == "spaceport":
         return "planned launch site" if ent.status == "planned" else "launch site"
     if ent.kind == "company":
@@ -190,6 +190,7 @@ def extract_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
             hits[m.entity.key].append(_Hit(m, i, cues, excluded))
 
     text_of = dict(numbered)
+    site_countries = {kb.entities[k].country for k in order if kb.entities[k].kind == "spaceport"}
     partners: list[Partner] = []
     for key in order:
         ent_hits = hits[key]
@@ -203,7 +204,7 @@ def extract_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
             name=ent.name,
             kind=("military" if ent.kind == "military" else ent.kind),  # type: ignore[arg-type]
             country=ent.country,
-            role=_role(ent, cues, [text_of[i] for i in evidence_idx]),
+            role=_role(ent, cues, ent.kind == "country" and ent.country in site_countries),
             tier=ent.tier if ent.kind == "country" else None,  # type: ignore[arg-type]
             evidence=[Sentence(index=i, text=text_of[i]) for i in evidence_idx],
             mentions=len(ent_hits),
