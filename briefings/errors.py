@@ -26,9 +26,10 @@ class BlockedURL(BriefingError):
 class FetchFailed(BriefingError):
     code = "fetch_failed"
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None):
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after  # seconds, from a 429/503 Retry-After header
 
 
 class FetchTimeout(BriefingError):

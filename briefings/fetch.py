@@ -332,7 +332,8 @@ class Fetcher:
                 if response.status_code == 304 and allow_not_modified:
                     return FetchResult(str(current), 304, "", None, b"", dict(response.headers), redirects)
                 if response.status_code >= 400:
-                    raise FetchFailed(_status_message(response.status_code, current.host), response.status_code)
+                    raise FetchFailed(_status_message(response.status_code, current.host), response.status_code,
+                                      retry_after(response.headers.get("retry-after")))
                 if response.status_code >= 300:
                     raise FetchFailed(f"{current.host} answered {response.status_code} without a usable redirect",
                                       response.status_code)
@@ -367,6 +368,26 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise FetchFailed(f"the connection to {response.url.host} broke off") from exc
         return b"".join(chunks)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC, datetime
+
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _status_message(status: int, host: str) -> str:

@@ -3,8 +3,11 @@ the shared corpus (tests that need it skip when it is absent)."""
 
 from __future__ import annotations
 
+import getpass
 import gzip
+import os
 import threading
+import uuid
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +52,13 @@ class LoopbackServer:
                     route = Route(b"<html><body>not found</body></html>", 404)
                 if route.delay:
                     time.sleep(route.delay)
+                etag = route.headers.get("ETag")
+                if etag and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 try:
                     self.send_response(route.status)
                     for k, v in route.headers.items():
@@ -126,3 +136,44 @@ def seed_html() -> str | None:
 
 def gz(data: bytes) -> bytes:
     return gzip.compress(data)
+
+
+# ---------------------------------------------------------------------------------------------- databases
+PG_ADMIN_DSN = os.environ.get("LAUNCHBRIEF_TEST_PG", f"postgresql://{getpass.getuser()}@127.0.0.1:5432/test")
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def db_url(request, tmp_path):
+    """A fresh, empty database URL: a SQLite file, or a new database on the local PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    name = f"lbtest_{uuid.uuid4().hex[:12]}"
+    try:
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+    except (OSError, Exception) as exc:  # server down or refused
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def store(db_url):
+    from briefings.store.repo import Store
+
+    st = await Store.open(db_url)
+    yield st
+    await st.close()

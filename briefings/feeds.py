@@ -1,0 +1,122 @@
+"""Feed parsing (feedparser) and URL canonicalisation.
+
+Feeds are parsed from bytes, never fetched by feedparser itself: all network access goes through the
+SSRF-guarded :class:`~briefings.fetch.Fetcher`. Entry summaries are reduced to plain text (feedparser's
+sanitiser first, then every tag dropped), so hostile HTML can never reach storage or Slack as markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import feedparser
+
+# Query parameters that only track clicks; they never change the page.
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|"
+                       r"mkt_tok|oly_anon_id|oly_enc_id|vero_id|ref|ref_src|cmpid|ncid|sr_share|"
+                       r"spm|at_medium|at_campaign|smid|ito|guccounter)$", re.I)
+
+
+def canonical_url(url: str) -> str:
+    """Normalise a URL for de-duplication: lower-case scheme and host, no default port, no fragment,
+    no tracking parameters, no trailing slash on the path (except the root), ``www.`` kept (sites differ)."""
+    parts = urlsplit(url.strip())
+    scheme = (parts.scheme or "http").lower()
+    if scheme == "http":
+        scheme = "https"  # the same article is served on both; https is the canonical form
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+_TAG = re.compile(r"<[^>]*>")
+_WS = re.compile(r"\s+")
+
+
+def plain_text(markup: str | None) -> str:
+    """Markup to plain text: tags dropped, entities decoded, whitespace folded."""
+    if not markup:
+        return ""
+    text = _TAG.sub(" ", markup)
+    text = html.unescape(text)
+    text = _TAG.sub(" ", text)  # entity-encoded tags (&lt;script&gt;) decode to tags: drop those too
+    return _WS.sub(" ", text).strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(_WS.sub(" ", text).strip().lower().encode("utf-8")).hexdigest()
+
+
+@dataclass
+class FeedEntry:
+    entry_id: str
+    link: str | None
+    title: str
+    summary: str
+    published: date | None
+
+
+@dataclass
+class ParsedFeed:
+    title: str | None
+    link: str | None
+    entries: list[FeedEntry] = field(default_factory=list)
+    bozo: bool = False
+    bozo_reason: str | None = None
+    version: str = ""
+
+    @property
+    def is_feed(self) -> bool:
+        return bool(self.version) or bool(self.entries)
+
+
+def _entry_date(entry) -> date | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime(*value[:6], tzinfo=UTC).date()
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def parse_feed(data: bytes, *, url: str | None = None, content_type: str | None = None) -> ParsedFeed:
+    """Parse feed bytes. Never raises on bad input: a feed that cannot be read has no version and no entries."""
+    headers = {"content-type": content_type} if content_type else None
+    try:
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    except Exception as exc:  # feedparser is defensive, but a parser crash must not stop ingest
+        return ParsedFeed(None, None, [], True, f"{type(exc).__name__}: {exc}")
+    feed = parsed.get("feed", {}) or {}
+    entries = []
+    for e in parsed.get("entries", []) or []:
+        link = e.get("link") or None
+        if link and not re.match(r"^https?://", link, re.I):
+            link = None  # javascript:, data:, relative junk: not fetchable
+        title = plain_text(e.get("title"))
+        summary = plain_text(e.get("summary") or e.get("description"))
+        entry_id = (e.get("id") or e.get("guid") or link or content_hash(f"{title}\n{summary}"))[:1024]
+        if not (link or title or summary):
+            continue
+        entries.append(FeedEntry(entry_id=str(entry_id), link=link, title=title, summary=summary,
+                                 published=_entry_date(e)))
+    bozo_exc = parsed.get("bozo_exception")
+    return ParsedFeed(
+        title=plain_text(feed.get("title")) or None,
+        link=feed.get("link"),
+        entries=entries,
+        bozo=bool(parsed.get("bozo")),
+        bozo_reason=f"{type(bozo_exc).__name__}: {bozo_exc}"[:300] if bozo_exc else None,
+        version=parsed.get("version", "") or "",
+    )

@@ -1,0 +1,179 @@
+"""Polling feeds and storing what is new.
+
+For each due feed (concurrently; bounded overall and per host): a conditional GET (ETag/Last-Modified),
+feedparser, then each unseen entry's page through the same SSRF-guarded fetcher, analysed and stored.
+A failing feed backs off exponentially (and honours Retry-After on 429/503); the reason is kept in the
+feed's health. A bad feed or page is recorded and skipped, never fatal.
+
+Crash safety: every article is committed on its own; a feed's ETag is saved only after all its entries
+are stored, so a run killed half-way re-reads the feed next time and the unique keys skip what is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from .engine import analyse
+from .errors import BriefingError, EmptyArticle, FetchFailed
+from .extract import extract_html, extract_text
+from .feeds import FeedEntry, ParsedFeed, parse_feed
+from .fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
+from .models import Article
+from .store import models as m
+from .store.repo import Store, utcnow
+
+log = logging.getLogger("launchbrief.ingest")
+
+FEED_ACCEPT = FEED_TYPES + HTML_TYPES + TEXT_TYPES + ("application/octet-stream",)
+
+
+@dataclass
+class IngestOptions:
+    poll_interval: timedelta = timedelta(minutes=30)
+    max_backoff: timedelta = timedelta(hours=24)
+    concurrency: int = 16
+    per_host: int = 2
+    fetch_pages: bool = True  # False: store entries from the feed's own text (no page fetch)
+    max_entries: int = 100
+
+
+@dataclass
+class FeedOutcome:
+    url: str
+    status: str  # ok | not-modified | failed
+    new: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    feeds: list[FeedOutcome] = field(default_factory=list)
+
+    @property
+    def new_articles(self) -> int:
+        return sum(f.new for f in self.feeds)
+
+    @property
+    def failed_feeds(self) -> list[FeedOutcome]:
+        return [f for f in self.feeds if f.status == "failed"]
+
+
+def backoff(failures: int, opts: IngestOptions) -> timedelta:
+    return min(opts.poll_interval * (2 ** max(0, failures - 1)), opts.max_backoff)
+
+
+class Ingestor:
+    def __init__(self, store: Store, fetcher: Fetcher, opts: IngestOptions | None = None,
+                 on_progress: Callable[[str, int], None] | None = None,
+                 clock: Callable[[], datetime] = utcnow):
+        self.store, self.fetcher, self.opts = store, fetcher, opts or IngestOptions()
+        self.on_progress = on_progress
+        self.clock = clock
+        self._all = asyncio.Semaphore(self.opts.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(self.opts.per_host))
+
+    async def _get(self, url: str, **kw):
+        host = urlsplit(url).hostname or ""
+        async with self._all, self._hosts[host]:
+            return await self.fetcher.fetch(url, **kw)
+
+    async def run(self, feeds: list[m.Feed] | None = None) -> IngestReport:
+        feeds = feeds if feeds is not None else await self.store.due_feeds(self.clock())
+        outcomes = await asyncio.gather(*(self._feed(f) for f in feeds))
+        return IngestReport(list(outcomes))
+
+    async def _feed(self, feed: m.Feed) -> FeedOutcome:
+        outcome = FeedOutcome(feed.url, "ok")
+        headers = {}
+        if feed.etag:
+            headers["If-None-Match"] = feed.etag
+        if feed.last_modified:
+            headers["If-Modified-Since"] = feed.last_modified
+        try:
+            result = await self._get(feed.url, accept=FEED_ACCEPT, headers=headers, allow_not_modified=True)
+            if result.status == 304:
+                outcome.status = "not-modified"
+                await self.store.feed_succeeded(feed.id, etag=None, last_modified=None,
+                                                next_poll=self.clock() + self.opts.poll_interval)
+                self._progress(feed.url, 0)
+                return outcome
+            parsed = parse_feed(result.content, url=result.url, content_type=result.content_type)
+            if not parsed.is_feed:
+                raise BriefingError(f"not a feed ({parsed.bozo_reason or 'no RSS/Atom structure found'})")
+        except BriefingError as exc:
+            await self._failed(feed, outcome, exc)
+            return outcome
+        except Exception as exc:  # never let one feed stop the run
+            log.exception("unexpected error on feed %s", feed.url)
+            await self._failed(feed, outcome, BriefingError(f"unexpected error: {type(exc).__name__}"))
+            return outcome
+        await self._entries(feed, parsed, outcome)
+        await self.store.feed_succeeded(
+            feed.id, etag=result.etag, last_modified=result.last_modified, title=parsed.title,
+            next_poll=self.clock() + self.opts.poll_interval,
+            page_error=outcome.errors[-1] if outcome.errors else None)
+        return outcome
+
+    async def _failed(self, feed: m.Feed, outcome: FeedOutcome, exc: BriefingError) -> None:
+        outcome.status = "failed"
+        outcome.errors.append(exc.message)
+        failures = (feed.consecutive_failures or 0) + 1
+        wait = backoff(failures, self.opts)
+        if isinstance(exc, FetchFailed) and exc.retry_after is not None:
+            wait = max(wait, timedelta(seconds=min(exc.retry_after, self.opts.max_backoff.total_seconds())))
+        await self.store.feed_failed(feed.id, exc.message, self.clock() + wait)
+        log.warning("feed %s failed (%s); next try in %s", feed.url, exc.message, wait)
+        self._progress(feed.url, 0)
+
+    async def _entries(self, feed: m.Feed, parsed: ParsedFeed, outcome: FeedOutcome) -> None:
+        async def one(entry: FeedEntry) -> None:
+            if await self.store.known(feed_id=feed.id, entry_id=entry.entry_id, url=entry.link):
+                outcome.skipped += 1
+                return
+            try:
+                article = await self._article(entry, parsed)
+                brief = await asyncio.to_thread(analyse, article)
+                res = await self.store.save_with_retry(article, brief, feed_id=feed.id, entry_id=entry.entry_id,
+                                                       summary=entry.summary[:2000] or None)
+                if res.created:
+                    outcome.new += 1
+                else:
+                    outcome.skipped += 1
+            except BriefingError as exc:
+                outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
+
+        await asyncio.gather(*(one(e) for e in parsed.entries[: self.opts.max_entries]))
+        self._progress(feed.url, outcome.new)
+
+    async def _article(self, entry: FeedEntry, parsed: ParsedFeed) -> Article:
+        feed_text = "\n\n".join(x for x in (entry.title, entry.summary) if x)
+        if self.opts.fetch_pages and entry.link:
+            try:
+                page = await self._get(entry.link)
+                if page.content_type.startswith("text/plain"):
+                    art = extract_text(page.text(), source=page.url)
+                else:
+                    art = extract_html(page.text(), source=page.url, url=page.url)
+                return art.model_copy(update={
+                    "url": page.url, "title": art.title or entry.title or None,
+                    "published": art.published or entry.published,
+                    "site_name": art.site_name or parsed.title})
+            except EmptyArticle:
+                if len(entry.summary) < 80:
+                    raise
+        if len(feed_text) < 80 and not entry.link:
+            raise EmptyArticle("the entry has no link and too little text")
+        return Article(url=entry.link, source=entry.link or parsed.link or "feed", title=entry.title or None,
+                       site_name=parsed.title, published=entry.published,
+                       text=entry.summary or entry.title or "")
+
+    def _progress(self, url: str, new: int) -> None:
+        if self.on_progress:
+            self.on_progress(url, new)

@@ -1,0 +1,130 @@
+"""Database schema (SQLAlchemy 2). The same tables on SQLite (default) and PostgreSQL.
+
+Designed for the later issues too: subscriptions, the digest ledger (unique per subscription and slot, claimed
+before posting) and processed Slack events (unique event_id) are here so their migrations need no rework.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    title: Mapped[str | None] = mapped_column(String(500))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_success: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoryCluster(Base):
+    __tablename__ = "story_clusters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signature: Mapped[str | None] = mapped_column(String(64), index=True)  # near-duplicate fingerprint
+
+
+class Article(Base):
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
+    entry_id: Mapped[str | None] = mapped_column(String(1024))
+    source: Mapped[str | None] = mapped_column(String(500))  # site name
+    title: Mapped[str | None] = mapped_column(String(1000))
+    published: Mapped[date | None] = mapped_column(Date, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    cluster_id: Mapped[int | None] = mapped_column(ForeignKey("story_clusters.id"), index=True)
+    minhash: Mapped[list | None] = mapped_column(JSON)  # near-duplicate signature (datasketch MinHash values)
+    summary: Mapped[str | None] = mapped_column(Text)  # the feed entry's summary, as plain text
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    analysis: Mapped[Analysis | None] = relationship(back_populates="article", uselist=False)
+    __table_args__ = (UniqueConstraint("feed_id", "entry_id", name="uq_article_feed_entry"),)
+
+
+class Analysis(Base):
+    __tablename__ = "analyses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), unique=True)
+    engine_version: Mapped[str] = mapped_column(String(32), index=True)
+    brief: Mapped[dict] = mapped_column(JSON)  # Brief.model_dump(mode="json")
+    relevance_label: Mapped[str] = mapped_column(String(32), index=True)
+    relevance_score: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    article: Mapped[Article] = relationship(back_populates="analysis")
+
+
+class PartnerMention(Base):
+    """One row per (article, partner): the normalised history behind `launchbrief partners`."""
+
+    __tablename__ = "partner_mentions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    entity: Mapped[str] = mapped_column(String(300), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    role: Mapped[str] = mapped_column(String(200))
+    tier: Mapped[str | None] = mapped_column(String(16))
+    mentioned_on: Mapped[date | None] = mapped_column(Date, index=True)
+    __table_args__ = (UniqueConstraint("article_id", "entity", "kind", name="uq_partner_article_entity"),)
+
+
+class Subscription(Base):
+    """A channel's digest schedule (issue 5)."""
+
+    __tablename__ = "subscriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    cron: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    filters: Mapped[dict | None] = mapped_column(JSON)
+    post_when_empty: Mapped[bool] = mapped_column(default=False)
+    cursor_article_id: Mapped[int] = mapped_column(BigInteger, default=0)  # last article included in a digest
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_subscription_channel"),)
+
+
+class DigestLedger(Base):
+    """Claimed before posting: the unique (subscription, slot) row is what makes a digest exactly-once."""
+
+    __tablename__ = "digest_ledger"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    slot: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_id: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | skipped | failed
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("subscription_id", "slot", name="uq_digest_slot"),)
+
+
+class SlackEvent(Base):
+    """Processed Slack events: a unique event_id means Slack's retries never produce a second reply."""
+
+    __tablename__ = "slack_events"
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+Index("ix_articles_cluster_published", Article.cluster_id, Article.published)

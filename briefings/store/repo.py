@@ -1,0 +1,343 @@
+"""The news archive: feeds, articles, analyses, partner history, story clusters, search.
+
+One :class:`Store` per process; every write is its own short transaction, so a process killed at any point
+leaves only whole articles behind (and the unique constraints turn a replay into a no-op).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from datasketch import MinHash
+from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+
+from .. import ENGINE_VERSION
+from ..feeds import canonical_url, content_hash
+from ..models import Article as ArticleModel
+from ..models import Brief
+from . import models as m
+from .db import make_engine, sessionmaker, upgrade
+
+SAVE_LOCK_KEY = 0x1A0C_B41E  # PostgreSQL advisory lock id for article saves
+NUM_PERM = 64
+NEAR_DUP_JACCARD = 0.5  # estimated Jaccard of word 3-shingles at or above which two articles are one story
+CLUSTER_WINDOW = timedelta(days=14)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def minhash_of(text_: str) -> MinHash:
+    words = re.findall(r"\w+", text_.lower())
+    mh = MinHash(num_perm=NUM_PERM, seed=7)
+    shingles = {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
+    mh.update_batch([s.encode("utf-8") for s in shingles])
+    return mh
+
+
+def _jaccard(a: list[int], b: list[int]) -> float:
+    return sum(1 for x, y in zip(a, b) if x == y) / max(len(a), 1)
+
+
+@dataclass
+class SaveResult:
+    article_id: int
+    created: bool
+    cluster_id: int | None
+    reason: str = "new"  # new | same-url | same-entry | same-content | near-duplicate
+
+
+@dataclass
+class SearchHit:
+    article_id: int
+    title: str | None
+    url: str
+    source: str | None
+    published: date | None
+    snippet: str
+    rank: float
+    also: list[str] = field(default_factory=list)  # other sources of the same story
+
+
+@dataclass
+class PartnerStat:
+    entity: str
+    kind: str
+    country: str | None
+    tier: str | None
+    mentions: int
+    first_seen: date | None
+    last_seen: date | None
+    latest_title: str | None
+    latest_url: str | None
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.session = sessionmaker(self.engine)
+        # Saving decides duplicates and clusters by reading what is stored, so saves are serialised: in this
+        # process by a lock, across processes (replicas on PostgreSQL) by a transaction-scoped advisory lock.
+        self._save_lock = asyncio.Lock()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @classmethod
+    async def open(cls, url: str, *, migrate: bool = True) -> Store:
+        store = cls(url)
+        if migrate:
+            await upgrade(store.engine)
+        return store
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # ------------------------------------------------------------------ feeds
+    async def add_feed(self, url: str, title: str | None = None) -> m.Feed:
+        async with self.session() as s, s.begin():
+            existing = (await s.execute(select(m.Feed).where(m.Feed.url == url))).scalar_one_or_none()
+            if existing:
+                if title and not existing.title:
+                    existing.title = title
+                return existing
+            feed = m.Feed(url=url, title=title, consecutive_failures=0, created_at=utcnow(), next_poll=utcnow())
+            s.add(feed)
+        return feed
+
+    async def remove_feed(self, url: str) -> bool:
+        async with self.session() as s, s.begin():
+            result = await s.execute(delete(m.Feed).where(m.Feed.url == url))
+            return (result.rowcount or 0) > 0
+
+    async def list_feeds(self) -> list[m.Feed]:
+        async with self.session() as s:
+            return list((await s.execute(select(m.Feed).order_by(m.Feed.id))).scalars())
+
+    async def due_feeds(self, now: datetime | None = None) -> list[m.Feed]:
+        now = now or utcnow()
+        async with self.session() as s:
+            q = select(m.Feed).where(or_(m.Feed.next_poll.is_(None), m.Feed.next_poll <= now)).order_by(m.Feed.id)
+            return list((await s.execute(q)).scalars())
+
+    async def feed_succeeded(self, feed_id: int, *, etag: str | None, last_modified: str | None,
+                             next_poll: datetime, title: str | None = None, page_error: str | None = None) -> None:
+        async with self.session() as s, s.begin():
+            feed = await s.get(m.Feed, feed_id)
+            if feed is None:
+                return
+            feed.etag, feed.last_modified = etag or feed.etag, last_modified or feed.last_modified
+            feed.last_success, feed.consecutive_failures, feed.next_poll = utcnow(), 0, next_poll
+            if title and not feed.title:
+                feed.title = title
+            if page_error:
+                feed.last_error, feed.last_error_at = page_error, utcnow()
+
+    async def feed_failed(self, feed_id: int, error: str, next_poll: datetime) -> int:
+        async with self.session() as s, s.begin():
+            feed = await s.get(m.Feed, feed_id)
+            if feed is None:
+                return 0
+            feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
+            feed.last_error, feed.last_error_at, feed.next_poll = error[:1000], utcnow(), next_poll
+            return feed.consecutive_failures
+
+    # --------------------------------------------------------------- articles
+    async def known(self, *, feed_id: int | None, entry_id: str | None, url: str | None) -> bool:
+        conds = []
+        if url:
+            conds.append(m.Article.canonical_url == canonical_url(url))
+        if feed_id is not None and entry_id:
+            conds.append(and_(m.Article.feed_id == feed_id, m.Article.entry_id == entry_id))
+        if not conds:
+            return False
+        async with self.session() as s:
+            return (await s.execute(select(m.Article.id).where(or_(*conds)).limit(1))).first() is not None
+
+    async def save(self, article: ArticleModel, brief: Brief | None, *, feed_id: int | None = None,
+                   entry_id: str | None = None, summary: str | None = None) -> SaveResult:
+        """Store an article and its brief once; near-duplicates join the existing story cluster."""
+        url = article.url or article.source
+        if url.startswith(("http://", "https://")):
+            canon = canonical_url(url)
+        elif entry_id:  # a feed entry with no link: its identity is the feed's entry id
+            canon = f"urn:launchbrief:feed:{feed_id}:{entry_id}"
+        else:
+            canon = f"urn:launchbrief:sha256:{content_hash(article.text)}"
+        chash = content_hash(article.text)
+        sig = [int(v) for v in minhash_of(article.text).hashvalues]
+        now = utcnow()
+        async with self._save_lock, self.session() as s, s.begin():
+            if self.dialect == "postgresql":
+                await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SAVE_LOCK_KEY})
+            row = (await s.execute(select(m.Article.id, m.Article.cluster_id).where(
+                m.Article.canonical_url == canon))).first()
+            if row:
+                return SaveResult(row.id, False, row.cluster_id, "same-url")
+            if feed_id is not None and entry_id:
+                row = (await s.execute(select(m.Article.id, m.Article.cluster_id).where(
+                    m.Article.feed_id == feed_id, m.Article.entry_id == entry_id))).first()
+                if row:
+                    return SaveResult(row.id, False, row.cluster_id, "same-entry")
+            same = (await s.execute(select(m.Article.id, m.Article.cluster_id).where(
+                m.Article.content_hash == chash).limit(1))).first()
+            reason = "new"
+            cluster_id = None
+            if same:
+                cluster_id, reason = same.cluster_id, "same-content"
+            else:
+                cluster_id = await self._near_duplicate_cluster(s, sig, now)
+                if cluster_id is not None:
+                    reason = "near-duplicate"
+            if cluster_id is None:
+                cluster = m.StoryCluster(first_seen=now, signature=chash[:16])
+                s.add(cluster)
+                await s.flush()
+                cluster_id = cluster.id
+            row = m.Article(
+                canonical_url=canon, url=url, feed_id=feed_id, entry_id=entry_id,
+                source=article.site_name, title=article.title, published=article.published or now.date(),
+                text=article.text, content_hash=chash, language=article.language, cluster_id=cluster_id,
+                minhash=sig, summary=summary, fetched_at=now,
+            )
+            s.add(row)
+            await s.flush()
+            # an identical text from another source keeps its source row but adds no second analysis,
+            # so partner counts do not double
+            if brief is not None and reason != "same-content":
+                s.add(m.Analysis(article_id=row.id, engine_version=brief.engine_version or ENGINE_VERSION,
+                                 brief=brief.model_dump(mode="json"), relevance_label=brief.relevance.label,
+                                 relevance_score=brief.relevance.score, created_at=now))
+                for p in brief.partners:
+                    s.add(m.PartnerMention(article_id=row.id, entity=p.name, kind=p.kind, country=p.country,
+                                           role=p.role[:200], tier=p.tier, mentioned_on=row.published))
+            return SaveResult(row.id, True, cluster_id, reason)
+
+    async def _near_duplicate_cluster(self, s, sig: list[int], now: datetime) -> int | None:
+        since = now - CLUSTER_WINDOW
+        rows = await s.execute(select(m.Article.cluster_id, m.Article.minhash).where(
+            m.Article.fetched_at >= since, m.Article.minhash.is_not(None)))
+        best, best_j = None, NEAR_DUP_JACCARD
+        for cluster_id, other in rows:
+            j = _jaccard(sig, other)
+            if j >= best_j:
+                best, best_j = cluster_id, j
+        return best
+
+    async def save_with_retry(self, *args, **kwargs) -> SaveResult:
+        """save(), tolerating a concurrent writer that stored the same article first."""
+        try:
+            return await self.save(*args, **kwargs)
+        except IntegrityError:
+            return await self.save(*args, **kwargs)
+
+    # ---------------------------------------------------------------- reading
+    async def count_articles(self) -> int:
+        async with self.session() as s:
+            return (await s.execute(select(func.count(m.Article.id)))).scalar_one()
+
+    async def search(self, query: str, *, since: date | None = None, limit: int = 10) -> list[SearchHit]:
+        terms = re.findall(r"\w+", query)
+        if not terms:
+            return []
+        async with self.session() as s:
+            if self.dialect == "sqlite":
+                match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+                sql = ("SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, "
+                       "snippet(articles_fts, 1, '*', '*', '…', 16) AS snip, bm25(articles_fts, 4.0, 1.0) AS rank "
+                       "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+                       "WHERE articles_fts MATCH :q " + ("AND a.published >= :since " if since else "") +
+                       "ORDER BY rank LIMIT :lim")
+                params = {"q": match, "lim": limit * 4}
+            else:
+                sql = ("SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, "
+                       "ts_headline('english', a.text, q, 'StartSel=*,StopSel=*,MaxWords=30,MinWords=12') AS snip, "
+                       "-ts_rank(a.search, q) AS rank "
+                       "FROM articles a, plainto_tsquery('english', :q) q WHERE a.search @@ q " +
+                       ("AND a.published >= :since " if since else "") + "ORDER BY rank LIMIT :lim")
+                params = {"q": " ".join(terms), "lim": limit * 4}
+            if since:
+                params["since"] = since
+            rows = (await s.execute(text(sql), params)).all()
+        hits: dict[int, SearchHit] = {}
+        for r in rows:
+            key = r.cluster_id or -r.id
+            if key in hits:
+                if r.source and r.source not in hits[key].also and r.source != hits[key].source:
+                    hits[key].also.append(r.source)
+                continue
+            published = r.published if isinstance(r.published, date) or r.published is None \
+                else date.fromisoformat(str(r.published)[:10])
+            hits[key] = SearchHit(r.id, r.title, r.url, r.source, published, " ".join((r.snip or "").split()),
+                                  float(r.rank))
+        return list(hits.values())[:limit]
+
+    async def partner_stats(self, *, since: date | None = None, name: str | None = None) -> list[PartnerStat]:
+        async with self.session() as s:
+            q = (select(m.PartnerMention.entity, m.PartnerMention.kind, m.PartnerMention.country,
+                        func.max(m.PartnerMention.tier), func.count(m.PartnerMention.id),
+                        func.min(m.PartnerMention.mentioned_on), func.max(m.PartnerMention.mentioned_on))
+                 .group_by(m.PartnerMention.entity, m.PartnerMention.kind, m.PartnerMention.country))
+            if since:
+                q = q.where(m.PartnerMention.mentioned_on >= since)
+            if name:
+                q = q.where(func.lower(m.PartnerMention.entity) == name.lower())
+            rows = (await s.execute(q)).all()
+            stats = []
+            for entity, kind, country, tier, n, first, last in rows:
+                latest = (await s.execute(
+                    select(m.Article.title, m.Article.url).join(m.PartnerMention,
+                                                                m.PartnerMention.article_id == m.Article.id)
+                    .where(m.PartnerMention.entity == entity, m.PartnerMention.kind == kind)
+                    .order_by(m.Article.published.desc(), m.Article.id.desc()).limit(1))).first()
+                stats.append(PartnerStat(entity, kind, country, tier, n, first, last,
+                                         latest.title if latest else None, latest.url if latest else None))
+        stats.sort(key=lambda x: (-x.mentions, x.entity))
+        return stats
+
+    async def partner_articles(self, name: str, *, since: date | None = None, limit: int = 20) -> list[tuple]:
+        async with self.session() as s:
+            q = (select(m.Article.id, m.Article.title, m.Article.url, m.Article.published, m.PartnerMention.role)
+                 .join(m.PartnerMention, m.PartnerMention.article_id == m.Article.id)
+                 .where(func.lower(m.PartnerMention.entity) == name.lower())
+                 .order_by(m.Article.published.desc(), m.Article.id.desc()).limit(limit))
+            if since:
+                q = q.where(m.Article.published >= since)
+            return list((await s.execute(q)).all())
+
+    async def latest(self, *, limit: int = 5, since: date | None = None,
+                     labels: tuple[str, ...] = ("launch-policy",)) -> list[tuple[m.Article, dict, list[str]]]:
+        """Top recent relevant stories, one per cluster: (article, brief, other sources)."""
+        async with self.session() as s:
+            q = (select(m.Article, m.Analysis.brief, m.Analysis.relevance_score)
+                 .join(m.Analysis, m.Analysis.article_id == m.Article.id)
+                 .where(m.Analysis.relevance_label.in_(labels))
+                 .order_by(m.Article.published.desc(), m.Analysis.relevance_score.desc(), m.Article.id.desc())
+                 .limit(limit * 5))
+            if since:
+                q = q.where(m.Article.published >= since)
+            rows = (await s.execute(q)).all()
+            out: list[tuple[m.Article, dict, list[str]]] = []
+            seen: set[int] = set()
+            for art, brief, _score in rows:
+                if art.cluster_id in seen:
+                    continue
+                seen.add(art.cluster_id)
+                others = (await s.execute(select(m.Article.source).where(
+                    m.Article.cluster_id == art.cluster_id, m.Article.id != art.id))).scalars().all()
+                out.append((art, brief, sorted({o for o in others if o and o != art.source})))
+                if len(out) >= limit:
+                    break
+            return out
+
+    async def cluster_sources(self, cluster_id: int) -> list[str]:
+        async with self.session() as s:
+            return list((await s.execute(select(m.Article.url).where(m.Article.cluster_id == cluster_id)
+                                         .order_by(m.Article.id))).scalars())
