@@ -50,18 +50,6 @@ def brief(
         render_brief(result, Console())
 
 
-def main() -> None:
-    try:
-        app()
-    except BriefingError as exc:  # safety net: never a traceback for bad input
-        err.print(f"error: {exc.message}", markup=False)
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()
-
-
 # ------------------------------------------------------------------------------------------ the archive
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Feeds to follow.", no_args_is_help=True)
@@ -358,3 +346,15 @@ def latest(limit: int = typer.Option(5), as_json: bool = typer.Option(False, "--
             console.print(Text("  partners: " + ", ".join(r["partners"]), style="cyan"))
         console.print(Text(f"  {r['url']}" + (f"  (also: {', '.join(r['also_covered_by'])})"
                                               if r["also_covered_by"] else ""), style="dim"))
+
+
+def main() -> None:
+    try:
+        app()
+    except BriefingError as exc:  # safety net: never a traceback for bad input
+        err.print(f"error: {exc.message}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

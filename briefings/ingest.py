@@ -40,6 +40,7 @@ class IngestOptions:
     concurrency: int = 16
     per_host: int = 2
     fetch_pages: bool = True  # False: store entries from the feed's own text (no page fetch)
+    analyse: bool = True  # False: store articles without a brief (feed-only archiving)
     max_entries: int = 100
 
 
@@ -139,7 +140,7 @@ class Ingestor:
                 return
             try:
                 article = await self._article(entry, parsed)
-                brief = await asyncio.to_thread(analyse, article)
+                brief = await asyncio.to_thread(analyse, article) if self.opts.analyse else None
                 res = await self.store.save_with_retry(article, brief, feed_id=feed.id, entry_id=entry.entry_id,
                                                        summary=entry.summary[:2000] or None)
                 if res.created:

@@ -156,7 +156,8 @@ async def test_syndicated_copy_joins_the_same_cluster(server, settings, store: S
     unrelated = server.add("/orig/esrange", html_page(other_title, other))
     f1 = server.add("/a.xml", rss([(title, original, "a1"), (other_title, unrelated, "a2")], "Site A"),
                     headers={"Content-Type": "application/rss+xml"})
-    f2 = server.add("/b.xml", rss([(title, syndicated, "b1")], "Wire B"), headers={"Content-Type": "application/rss+xml"})
+    f2 = server.add("/b.xml", rss([(title, syndicated, "b1")], "Wire B"),
+                    headers={"Content-Type": "application/rss+xml"})
     await store.add_feed(f1)
     await store.add_feed(f2)
     async with Fetcher(settings) as fetcher:

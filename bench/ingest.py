@@ -1,0 +1,175 @@
+"""Ingest throughput: launchbrief vs the `reader` library on the same loopback feeds, in one run.
+
+A loopback HTTP server serves FEEDS feeds x ITEMS items (RSS 2.0) plus one article page per item. Each
+variant runs in its own subprocess (so peak RSS is its own) against a fresh SQLite database:
+
+  * reader        -- reader.make_reader(db).update_feeds(workers=W): fetch, parse, store entries
+  * ours-feeds    -- launchbrief ingest, feed part only: fetch, parse, dedupe, store entries (no page fetch,
+                     no analysis) -- the like-for-like comparison with reader (goal: <= 1.0x reader's time)
+  * ours-full     -- launchbrief ingest with page fetch + extraction + analysis, on the first
+                     --full-feeds feeds (full analysis is CPU-bound; reported separately as articles/s)
+
+Usage: python bench/ingest.py [--feeds 200] [--items 50] [--full-feeds 10] [--workers 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from email.utils import format_datetime
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PARA = ("{org} has signed an agreement to launch satellite {n} for the Space Development Agency from "
+        "Launch Complex 1 in New Zealand, officials said on {day}. The Electron rocket will carry the payload "
+        "to a sun-synchronous orbit, the company said, adding that talks with Norway and Sweden continue.")
+
+
+def make_site(feeds: int, items: int, port: int) -> dict[str, bytes]:
+    site: dict[str, bytes] = {}
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    for f in range(feeds):
+        entries = []
+        for i in range(items):
+            path = f"/f{f}/story-{i}.html"
+            title = f"Feed {f} story {i}: launch agreement"
+            body = " ".join(PARA.format(org=["Rocket Lab", "Arianespace", "JAXA"][(f + i) % 3], n=f * 1000 + i,
+                                        day=f"day {i}") for _ in range(3))
+            site[path] = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+                          f"<p>{body}</p><p>Story number {f}-{i}.</p></article></body></html>").encode()
+            date = format_datetime(base + timedelta(hours=f * items + i))
+            entries.append(f"<item><title>{title}</title><link>http://127.0.0.1:{port}{path}</link>"
+                           f"<guid>f{f}-{i}</guid><pubDate>{date}</pubDate>"
+                           f"<description>{PARA.format(org='Rocket Lab', n=i, day='Monday')}</description></item>")
+        site[f"/feed-{f}.xml"] = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Feed {f}</title>"
+                                  f"<link>http://127.0.0.1:{port}/</link>{''.join(entries)}</channel></rss>").encode()
+    return site
+
+
+def serve(site_args: tuple[int, int]) -> tuple[ThreadingHTTPServer, int]:
+    site: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            body = site.get(self.path.split("?")[0])
+            self.send_response(200 if body is not None else 404)
+            ctype = "application/rss+xml" if self.path.endswith(".xml") else "text/html; charset=utf-8"
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    port = httpd.server_address[1]
+    site.update(make_site(site_args[0], site_args[1], port))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, port
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_reader(port: int, feeds: int, workers: int, db: str) -> dict:
+    from reader import make_reader
+
+    r = make_reader(db)
+    for f in range(feeds):
+        r.add_feed(f"http://127.0.0.1:{port}/feed-{f}.xml")
+    t0 = time.perf_counter()
+    r.update_feeds(workers=workers)
+    elapsed = time.perf_counter() - t0
+    n = r.get_entry_counts().total
+    r.close()
+    return {"seconds": elapsed, "entries": n}
+
+
+def worker_ours(port: int, feeds: int, workers: int, db: str, full: bool) -> dict:
+    from briefings.config import Settings
+    from briefings.fetch import Fetcher
+    from briefings.ingest import IngestOptions, Ingestor
+    from briefings.store.repo import Store
+
+    async def go():
+        store = await Store.open(f"sqlite+aiosqlite:///{db}")
+        for f in range(feeds):
+            await store.add_feed(f"http://127.0.0.1:{port}/feed-{f}.xml")
+        settings = Settings(allow_loopback_urls=True, _env_file=None)
+        opts = IngestOptions(concurrency=workers, per_host=workers, fetch_pages=full, analyse=full)
+        async with Fetcher(settings) as fetcher:
+            t0 = time.perf_counter()
+            report = await Ingestor(store, fetcher, opts).run()
+            elapsed = time.perf_counter() - t0
+        n = await store.count_articles()
+        await store.close()
+        return {"seconds": elapsed, "entries": n, "failed": len(report.failed_feeds)}
+
+    return asyncio.run(go())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--feeds", type=int, default=200)
+    ap.add_argument("--items", type=int, default=50)
+    ap.add_argument("--full-feeds", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=16)
+    ap.add_argument("--worker", choices=["reader", "ours-feeds", "ours-full"])
+    ap.add_argument("--port", type=int)
+    args = ap.parse_args()
+
+    if args.worker:  # child process
+        with tempfile.TemporaryDirectory() as tmp:
+            db = os.path.join(tmp, "bench.sqlite3")
+            if args.worker == "reader":
+                out = worker_reader(args.port, args.feeds, args.workers, db)
+            else:
+                out = worker_ours(args.port, args.feeds, args.workers, db, full=args.worker == "ours-full")
+        out["peak_rss_mb"] = peak_rss_mb()
+        print(json.dumps(out))
+        return 0
+
+    httpd, port = serve((args.feeds, args.items))
+    results = {}
+    for name, feeds in (("reader", args.feeds), ("ours-feeds", args.feeds), ("ours-full", args.full_feeds)):
+        proc = subprocess.run([sys.executable, __file__, "--worker", name, "--port", str(port), "--feeds", str(feeds),
+                               "--items", str(args.items), "--workers", str(args.workers)],
+                              capture_output=True, text=True, timeout=3000)
+        if proc.returncode != 0:
+            print(f"{name} failed:\n{proc.stderr[-3000:]}")
+            return 1
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    httpd.shutdown()
+    print(f"{args.feeds} feeds x {args.items} items from 127.0.0.1, {args.workers} workers, fresh SQLite each\n")
+    print(f"{'variant':<14}{'feeds':>7}{'stored':>8}{'seconds':>9}{'articles/s':>12}{'peak RSS MB':>13}")
+    for name, feeds in (("reader", args.feeds), ("ours-feeds", args.feeds), ("ours-full", args.full_feeds)):
+        r = results[name]
+        print(f"{name:<14}{feeds:>7}{r['entries']:>8}{r['seconds']:>9.2f}{r['entries'] / r['seconds']:>12.1f}"
+              f"{r['peak_rss_mb']:>13.1f}")
+    ratio = results["ours-feeds"]["seconds"] / results["reader"]["seconds"]
+    print(f"\nfeed part, launchbrief / reader time = {ratio:.2f}x  (goal <= 1.0)")
+    full = results["ours-full"]
+    print(f"full analysis (page fetch + extract + analyse + store): {full['entries'] / full['seconds']:.1f} articles/s "
+          f"on {args.full_feeds} feeds")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
