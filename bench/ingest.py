@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -32,27 +33,38 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PARA = ("{org} has signed an agreement to launch satellite {n} for the Space Development Agency from "
-        "Launch Complex 1 in New Zealand, officials said on {day}. The Electron rocket will carry the payload "
-        "to a sun-synchronous orbit, the company said, adding that talks with Norway and Sweden continue.")
+WORDS = ("launch rocket satellite orbit agreement agency spaceport payload mission contract booster range polar "
+         "national security partner talks resilience constellation fairing upper stage engine test pad crew "
+         "cargo station lunar budget policy licence regulator schedule delay weather window customer award "
+         "europe asia pacific arctic equatorial sovereign commercial defence capacity cadence reusable").split()
+ORGS = ["Rocket Lab", "Arianespace", "JAXA", "SpaceX", "Isar Aerospace", "ISRO", "Orbex", "Firefly Aerospace"]
+
+
+def story_text(rng: random.Random, n: int) -> str:
+    """Distinct synthetic news text: every story its own words, so no two are near-duplicates."""
+    sentences = []
+    for k in range(6):
+        words = rng.choices(WORDS, k=18)
+        sentences.append(f"{rng.choice(ORGS)} {' '.join(words)} number {n}-{k}.")
+    return " ".join(sentences)
 
 
 def make_site(feeds: int, items: int, port: int) -> dict[str, bytes]:
     site: dict[str, bytes] = {}
     base = datetime(2025, 1, 1, tzinfo=UTC)
+    rng = random.Random(42)
     for f in range(feeds):
         entries = []
         for i in range(items):
             path = f"/f{f}/story-{i}.html"
             title = f"Feed {f} story {i}: launch agreement"
-            body = " ".join(PARA.format(org=["Rocket Lab", "Arianespace", "JAXA"][(f + i) % 3], n=f * 1000 + i,
-                                        day=f"day {i}") for _ in range(3))
+            body = story_text(rng, f * 1000 + i)
             site[path] = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-                          f"<p>{body}</p><p>Story number {f}-{i}.</p></article></body></html>").encode()
+                          f"<p>{body}</p><p>{story_text(rng, i)}</p></article></body></html>").encode()
             date = format_datetime(base + timedelta(hours=f * items + i))
             entries.append(f"<item><title>{title}</title><link>http://127.0.0.1:{port}{path}</link>"
                            f"<guid>f{f}-{i}</guid><pubDate>{date}</pubDate>"
-                           f"<description>{PARA.format(org='Rocket Lab', n=i, day='Monday')}</description></item>")
+                           f"<description>{body}</description></item>")
         site[f"/feed-{f}.xml"] = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Feed {f}</title>"
                                   f"<link>http://127.0.0.1:{port}/</link>{''.join(entries)}</channel></rss>").encode()
     return site

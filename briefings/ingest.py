@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 from .engine import analyse
 from .errors import BriefingError, EmptyArticle, FetchFailed
 from .extract import extract_html, extract_text
-from .feeds import FeedEntry, ParsedFeed, parse_feed
+from .feeds import FeedEntry, ParsedFeed, canonical_url, parse_feed
 from .fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
 from .models import Article
 from .store import models as m
-from .store.repo import Store, utcnow
+from .store.repo import SaveItem, Store, utcnow
 
 log = logging.getLogger("launchbrief.ingest")
 
@@ -134,23 +134,42 @@ class Ingestor:
         self._progress(feed.url, 0)
 
     async def _entries(self, feed: m.Feed, parsed: ParsedFeed, outcome: FeedOutcome) -> None:
-        async def one(entry: FeedEntry) -> None:
-            if await self.store.known(feed_id=feed.id, entry_id=entry.entry_id, url=entry.link):
-                outcome.skipped += 1
-                return
-            try:
-                article = await self._article(entry, parsed)
-                brief = await asyncio.to_thread(analyse, article) if self.opts.analyse else None
-                res = await self.store.save_with_retry(article, brief, feed_id=feed.id, entry_id=entry.entry_id,
-                                                       summary=entry.summary[:2000] or None)
+        entries = parsed.entries[: self.opts.max_entries]
+        known_ids, known_urls = await self.store.known_keys(
+            feed.id, [e.entry_id for e in entries], [e.link for e in entries if e.link])
+
+        def count(results) -> None:
+            for res in results:
                 if res.created:
                     outcome.new += 1
                 else:
                     outcome.skipped += 1
+
+        async def prepare(entry: FeedEntry) -> SaveItem | None:
+            if entry.entry_id in known_ids or (entry.link and canonical_url(entry.link) in known_urls):
+                outcome.skipped += 1
+                return None
+            try:
+                article = await self._article(entry, parsed)
+                brief = await asyncio.to_thread(analyse, article) if self.opts.analyse else None
             except BriefingError as exc:
                 outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
+                return None
+            return SaveItem(article, brief, entry.entry_id, entry.summary[:2000] or None)
 
-        await asyncio.gather(*(one(e) for e in parsed.entries[: self.opts.max_entries]))
+        if self.opts.fetch_pages:
+            # pages are slow: each article is committed as soon as it is analysed
+            async def one(entry: FeedEntry) -> None:
+                item = await prepare(entry)
+                if item is not None:
+                    count(await self.store.save_many_with_retry([item], feed_id=feed.id))
+
+            await asyncio.gather(*(one(e) for e in entries))
+        else:
+            # feed-only: the whole feed's new entries in one transaction
+            items = [i for i in await asyncio.gather(*(prepare(e) for e in entries)) if i is not None]
+            if items:
+                count(await self.store.save_many_with_retry(items, feed_id=feed.id))
         self._progress(feed.url, outcome.new)
 
     async def _article(self, entry: FeedEntry, parsed: ParsedFeed) -> Article:

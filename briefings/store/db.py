@@ -26,6 +26,7 @@ def make_engine(url: str) -> AsyncEngine:
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers never block the writer
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across process crashes
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()

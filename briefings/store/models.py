@@ -119,6 +119,15 @@ class DigestLedger(Base):
     __table_args__ = (UniqueConstraint("subscription_id", "slot", name="uq_digest_slot"),)
 
 
+class MinhashBand(Base):
+    """Locality-sensitive hashing bands of an article's MinHash: articles sharing a band are near-duplicate
+    candidates, found with one indexed query instead of comparing against every stored article."""
+
+    __tablename__ = "minhash_bands"
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # stable 64-bit hash of (band no., values)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+
+
 class SlackEvent(Base):
     """Processed Slack events: a unique event_id means Slack's retries never produce a second reply."""
 

@@ -7,12 +7,13 @@ leaves only whole articles behind (and the unique constraints turn a replay into
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from datasketch import MinHash
-from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import ENGINE_VERSION
@@ -32,16 +33,41 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_SEED_MINHASH = MinHash(num_perm=NUM_PERM, seed=7)
+_PERMUTATIONS, _SCHEME = _SEED_MINHASH.permutations, _SEED_MINHASH.scheme  # generated once, shared
+
+
 def minhash_of(text_: str) -> MinHash:
     words = re.findall(r"\w+", text_.lower())
-    mh = MinHash(num_perm=NUM_PERM, seed=7)
+    mh = MinHash(num_perm=NUM_PERM, seed=7, permutations=_PERMUTATIONS, scheme=_SCHEME)
     shingles = {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
     mh.update_batch([s.encode("utf-8") for s in shingles])
     return mh
 
 
+BANDS, ROWS = 16, 4  # 16 bands x 4 rows of a 64-value MinHash: candidates from about Jaccard 0.5 upwards
+
+
+def lsh_bands(sig: list[int]) -> list[int]:
+    """Stable signed 64-bit hashes of each band (same on every process, unlike hash())."""
+    out = []
+    for b in range(BANDS):
+        chunk = sig[b * ROWS:(b + 1) * ROWS]
+        digest = hashlib.blake2b(f"{b}:{chunk}".encode(), digest_size=8).digest()
+        out.append(int.from_bytes(digest, "big", signed=True))
+    return out
+
+
 def _jaccard(a: list[int], b: list[int]) -> float:
     return sum(1 for x, y in zip(a, b) if x == y) / max(len(a), 1)
+
+
+@dataclass
+class SaveItem:
+    article: ArticleModel
+    brief: Brief | None
+    entry_id: str | None = None
+    summary: str | None = None
 
 
 @dataclass
@@ -84,7 +110,7 @@ class Store:
         self.session = sessionmaker(self.engine)
         # Saving decides duplicates and clusters by reading what is stored, so saves are serialised: in this
         # process by a lock, across processes (replicas on PostgreSQL) by a transaction-scoped advisory lock.
-        self._save_lock = asyncio.Lock()
+        self._save_lock = asyncio.Lock()  # also taken by every other write: SQLite has one writer at a time
 
     @property
     def dialect(self) -> str:
@@ -102,7 +128,7 @@ class Store:
 
     # ------------------------------------------------------------------ feeds
     async def add_feed(self, url: str, title: str | None = None) -> m.Feed:
-        async with self.session() as s, s.begin():
+        async with self._save_lock, self.session() as s, s.begin():
             existing = (await s.execute(select(m.Feed).where(m.Feed.url == url))).scalar_one_or_none()
             if existing:
                 if title and not existing.title:
@@ -113,7 +139,7 @@ class Store:
         return feed
 
     async def remove_feed(self, url: str) -> bool:
-        async with self.session() as s, s.begin():
+        async with self._save_lock, self.session() as s, s.begin():
             result = await s.execute(delete(m.Feed).where(m.Feed.url == url))
             return (result.rowcount or 0) > 0
 
@@ -129,7 +155,7 @@ class Store:
 
     async def feed_succeeded(self, feed_id: int, *, etag: str | None, last_modified: str | None,
                              next_poll: datetime, title: str | None = None, page_error: str | None = None) -> None:
-        async with self.session() as s, s.begin():
+        async with self._save_lock, self.session() as s, s.begin():
             feed = await s.get(m.Feed, feed_id)
             if feed is None:
                 return
@@ -141,7 +167,7 @@ class Store:
                 feed.last_error, feed.last_error_at = page_error, utcnow()
 
     async def feed_failed(self, feed_id: int, error: str, next_poll: datetime) -> int:
-        async with self.session() as s, s.begin():
+        async with self._save_lock, self.session() as s, s.begin():
             feed = await s.get(m.Feed, feed_id)
             if feed is None:
                 return 0
@@ -161,82 +187,151 @@ class Store:
         async with self.session() as s:
             return (await s.execute(select(m.Article.id).where(or_(*conds)).limit(1))).first() is not None
 
+    async def known_keys(self, feed_id: int, entry_ids: list[str], urls: list[str]) -> tuple[set[str], set[str]]:
+        """Which of these entry ids (for this feed) and canonical URLs are stored already -- one round trip."""
+        canon = [canonical_url(u) for u in urls if u]
+        async with self.session() as s:
+            ids = set((await s.execute(select(m.Article.entry_id).where(
+                m.Article.feed_id == feed_id, m.Article.entry_id.in_(entry_ids)))).scalars()) if entry_ids else set()
+            seen = set((await s.execute(select(m.Article.canonical_url).where(
+                m.Article.canonical_url.in_(canon)))).scalars()) if canon else set()
+        return ids, seen
+
     async def save(self, article: ArticleModel, brief: Brief | None, *, feed_id: int | None = None,
                    entry_id: str | None = None, summary: str | None = None) -> SaveResult:
-        """Store an article and its brief once; near-duplicates join the existing story cluster."""
-        url = article.url or article.source
-        if url.startswith(("http://", "https://")):
-            canon = canonical_url(url)
-        elif entry_id:  # a feed entry with no link: its identity is the feed's entry id
-            canon = f"urn:launchbrief:feed:{feed_id}:{entry_id}"
-        else:
-            canon = f"urn:launchbrief:sha256:{content_hash(article.text)}"
-        chash = content_hash(article.text)
-        sig = [int(v) for v in minhash_of(article.text).hashvalues]
+        """Store one article and its brief once; see :meth:`save_many`."""
+        return (await self.save_many([SaveItem(article, brief, entry_id, summary)], feed_id=feed_id))[0]
+
+    async def save_many(self, items: list[SaveItem], *, feed_id: int | None = None) -> list[SaveResult]:
+        """Store articles in one transaction, each at most once.
+
+        An article already stored under the same canonical URL or feed entry id is skipped; the same text
+        from another source is kept as a source of the existing story (no second analysis, so partner counts
+        do not double); a near-duplicate (MinHash, LSH bands) joins the existing story cluster.
+        """
         now = utcnow()
+        prepared = []
+        for it in items:
+            url = it.article.url or it.article.source
+            if url.startswith(("http://", "https://")):
+                canon = canonical_url(url)
+            elif it.entry_id:  # a feed entry with no link: its identity is the feed's entry id
+                canon = f"urn:launchbrief:feed:{feed_id}:{it.entry_id}"
+            else:
+                canon = f"urn:launchbrief:sha256:{content_hash(it.article.text)}"
+            sig = [int(v) for v in minhash_of(it.article.text).hashvalues]
+            prepared.append((it, url, canon, content_hash(it.article.text), sig, lsh_bands(sig)))
+        results: list[SaveResult | None] = [None] * len(items)
         async with self._save_lock, self.session() as s, s.begin():
             if self.dialect == "postgresql":
                 await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SAVE_LOCK_KEY})
-            row = (await s.execute(select(m.Article.id, m.Article.cluster_id).where(
-                m.Article.canonical_url == canon))).first()
-            if row:
-                return SaveResult(row.id, False, row.cluster_id, "same-url")
-            if feed_id is not None and entry_id:
-                row = (await s.execute(select(m.Article.id, m.Article.cluster_id).where(
-                    m.Article.feed_id == feed_id, m.Article.entry_id == entry_id))).first()
-                if row:
-                    return SaveResult(row.id, False, row.cluster_id, "same-entry")
-            same = (await s.execute(select(m.Article.id, m.Article.cluster_id).where(
-                m.Article.content_hash == chash).limit(1))).first()
-            reason = "new"
-            cluster_id = None
-            if same:
-                cluster_id, reason = same.cluster_id, "same-content"
-            else:
-                cluster_id = await self._near_duplicate_cluster(s, sig, now)
-                if cluster_id is not None:
-                    reason = "near-duplicate"
-            if cluster_id is None:
-                cluster = m.StoryCluster(first_seen=now, signature=chash[:16])
-                s.add(cluster)
-                await s.flush()
-                cluster_id = cluster.id
-            row = m.Article(
-                canonical_url=canon, url=url, feed_id=feed_id, entry_id=entry_id,
-                source=article.site_name, title=article.title, published=article.published or now.date(),
-                text=article.text, content_hash=chash, language=article.language, cluster_id=cluster_id,
-                minhash=sig, summary=summary, fetched_at=now,
-            )
-            s.add(row)
-            await s.flush()
-            # an identical text from another source keeps its source row but adds no second analysis,
-            # so partner counts do not double
-            if brief is not None and reason != "same-content":
-                s.add(m.Analysis(article_id=row.id, engine_version=brief.engine_version or ENGINE_VERSION,
-                                 brief=brief.model_dump(mode="json"), relevance_label=brief.relevance.label,
-                                 relevance_score=brief.relevance.score, created_at=now))
-                for p in brief.partners:
-                    s.add(m.PartnerMention(article_id=row.id, entity=p.name, kind=p.kind, country=p.country,
-                                           role=p.role[:200], tier=p.tier, mentioned_on=row.published))
-            return SaveResult(row.id, True, cluster_id, reason)
+            canons = [p[2] for p in prepared]
+            by_url = {r.canonical_url: r for r in (await s.execute(
+                select(m.Article.id, m.Article.cluster_id, m.Article.canonical_url)
+                .where(m.Article.canonical_url.in_(canons)))).all()}
+            entry_ids = [p[0].entry_id for p in prepared if p[0].entry_id]
+            by_entry = {}
+            if feed_id is not None and entry_ids:
+                by_entry = {r.entry_id: r for r in (await s.execute(
+                    select(m.Article.id, m.Article.cluster_id, m.Article.entry_id)
+                    .where(m.Article.feed_id == feed_id, m.Article.entry_id.in_(entry_ids)))).all()}
+            by_hash = {r.content_hash: r.cluster_id for r in (await s.execute(
+                select(m.Article.content_hash, m.Article.cluster_id)
+                .where(m.Article.content_hash.in_([p[3] for p in prepared])))).all()}
+            all_bands = list({b for p in prepared for b in p[5]})
+            band_index: dict[int, list[tuple[int, list[int]]]] = {}
+            if all_bands:
+                rows = await s.execute(
+                    select(m.MinhashBand.band, m.Article.cluster_id, m.Article.minhash)
+                    .join(m.Article, m.Article.id == m.MinhashBand.article_id)
+                    .where(m.MinhashBand.band.in_(all_bands), m.Article.fetched_at >= now - CLUSTER_WINDOW))
+                for band, cluster_id, sig in rows:
+                    band_index.setdefault(band, []).append((cluster_id, sig or []))
 
-    async def _near_duplicate_cluster(self, s, sig: list[int], now: datetime) -> int | None:
-        since = now - CLUSTER_WINDOW
-        rows = await s.execute(select(m.Article.cluster_id, m.Article.minhash).where(
-            m.Article.fetched_at >= since, m.Article.minhash.is_not(None)))
+            new_rows: list[tuple[int, SaveItem, str, m.Article, list[int]]] = []
+            new_clusters: list[str] = []
+            batch_canons: set[str] = set()
+            for i, (it, url, canon, chash, sig, bands) in enumerate(prepared):
+                hit = by_url.get(canon)
+                if hit:
+                    results[i] = SaveResult(hit.id, False, hit.cluster_id, "same-url")
+                    continue
+                hit = by_entry.get(it.entry_id) if it.entry_id else None
+                if hit:
+                    results[i] = SaveResult(hit.id, False, hit.cluster_id, "same-entry")
+                    continue
+                if canon in batch_canons:
+                    results[i] = SaveResult(-1, False, None, "same-url")
+                    continue
+                batch_canons.add(canon)
+                cluster, reason = by_hash.get(chash), "same-content"
+                if cluster is None:
+                    cluster, reason = self._best_candidate(sig, bands, band_index), "near-duplicate"
+                if cluster is None:  # a new story: a provisional (negative) id until the batch insert below
+                    new_clusters.append(chash[:16])
+                    cluster, reason = -len(new_clusters), "new"
+                by_hash.setdefault(chash, cluster)
+                for b in bands:  # later items in this batch can join this story too
+                    band_index.setdefault(b, []).append((cluster, sig))
+                row = m.Article(
+                    canonical_url=canon, url=url, feed_id=feed_id, entry_id=it.entry_id,
+                    source=it.article.site_name, title=it.article.title,
+                    published=it.article.published or now.date(), text=it.article.text, content_hash=chash,
+                    language=it.article.language, cluster_id=cluster, minhash=sig, summary=it.summary,
+                    fetched_at=now)
+                new_rows.append((i, it, reason, row, bands))  # added below, once cluster ids are real
+            if new_clusters:
+                ids = (await s.execute(
+                    insert(m.StoryCluster).returning(m.StoryCluster.id, sort_by_parameter_order=True),
+                    [{"first_seen": now, "signature": sig16} for sig16 in new_clusters])).scalars().all()
+                for _, _, _, row, _ in new_rows:
+                    if row.cluster_id is not None and row.cluster_id < 0:
+                        row.cluster_id = ids[-row.cluster_id - 1]
+            if new_rows:
+                s.add_all([row for _, _, _, row, _ in new_rows])
+                await s.flush()  # one multi-row INSERT for the batch; ids come back
+            band_rows = [{"band": b, "article_id": row.id} for _, _, _, row, bands in new_rows for b in set(bands)]
+            if band_rows:
+                await s.execute(insert(m.MinhashBand), band_rows)  # executemany, no ORM objects
+            for i, it, reason, row, _bands in new_rows:
+                if it.brief is not None and reason != "same-content":
+                    s.add(m.Analysis(article_id=row.id, engine_version=it.brief.engine_version or ENGINE_VERSION,
+                                     brief=it.brief.model_dump(mode="json"),
+                                     relevance_label=it.brief.relevance.label,
+                                     relevance_score=it.brief.relevance.score, created_at=now))
+                    s.add_all([m.PartnerMention(article_id=row.id, entity=p.name, kind=p.kind, country=p.country,
+                                                role=p.role[:200], tier=p.tier, mentioned_on=row.published)
+                               for p in it.brief.partners])
+                results[i] = SaveResult(row.id, True, row.cluster_id, reason)
+        return [r for r in results if r is not None]
+
+    @staticmethod
+    def _best_candidate(sig: list[int], bands: list[int], index: dict) -> int | None:
+        """Best-matching cluster among band-sharing candidates; each cluster is compared at most 3 times."""
         best, best_j = None, NEAR_DUP_JACCARD
-        for cluster_id, other in rows:
-            j = _jaccard(sig, other)
-            if j >= best_j:
-                best, best_j = cluster_id, j
+        tried: dict[int, int] = {}
+        for b in bands:
+            for cluster_id, other in index.get(b, ()):
+                if tried.get(cluster_id, 0) >= 3:
+                    continue
+                tried[cluster_id] = tried.get(cluster_id, 0) + 1
+                j = _jaccard(sig, other)
+                if j >= best_j:
+                    best, best_j = cluster_id, j
         return best
 
     async def save_with_retry(self, *args, **kwargs) -> SaveResult:
-        """save(), tolerating a concurrent writer that stored the same article first."""
+        """save(), tolerating a concurrent writer (on SQLite, another process) that stored it first."""
         try:
             return await self.save(*args, **kwargs)
         except IntegrityError:
             return await self.save(*args, **kwargs)
+
+    async def save_many_with_retry(self, items: list[SaveItem], *, feed_id: int | None = None) -> list[SaveResult]:
+        try:
+            return await self.save_many(items, feed_id=feed_id)
+        except IntegrityError:
+            return await self.save_many(items, feed_id=feed_id)
 
     # ---------------------------------------------------------------- reading
     async def count_articles(self) -> int:
