@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from datetime import date
 
@@ -64,10 +65,21 @@ def _run(coro):
         fail(exc.message)
     except KeyboardInterrupt:
         fail("interrupted", 130)
-    except Exception as exc:  # database unreachable, bad DATABASE_URL ...
-        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3", "aiosqlite", "alembic")):
-            fail(f"database problem: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    except typer.Exit:
         raise
+    except OSError as exc:  # connection refused, unreadable file ...
+        fail(f"database problem: cannot reach it ({type(exc).__name__}: {_first_line(exc)})")
+    except Exception as exc:  # bad DATABASE_URL, driver errors ...; LAUNCHBRIEF_DEBUG=1 shows the traceback
+        if os.environ.get("LAUNCHBRIEF_DEBUG"):
+            raise
+        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3", "aiosqlite", "alembic")):
+            fail(f"database problem: {type(exc).__name__}: {_first_line(exc)}")
+        fail(f"unexpected error: {type(exc).__name__}: {_first_line(exc)} (LAUNCHBRIEF_DEBUG=1 shows details)")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else ""
 
 
 async def _store():
