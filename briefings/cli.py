@@ -118,9 +118,8 @@ def feeds_add(url: str = typer.Argument(None, help="Feed URL (RSS, Atom or JSON 
     import tomllib
     from pathlib import Path
 
-    from .feeds import parse_feed
     from .fetch import Fetcher
-    from .ingest import FEED_ACCEPT
+    from .ingest import check_feed
 
     async def go():
         store = await _store()
@@ -133,10 +132,7 @@ def feeds_add(url: str = typer.Argument(None, help="Feed URL (RSS, Atom or JSON 
             if not url:
                 fail("give a feed URL, or --defaults")
             async with Fetcher() as fetcher:
-                res = await fetcher.fetch(url, accept=FEED_ACCEPT)
-            parsed = parse_feed(res.content, url=res.url, content_type=res.content_type)
-            if not parsed.is_feed:
-                fail(f"{url} is not an RSS/Atom feed ({parsed.bozo_reason or 'no feed structure found'})")
+                parsed = await check_feed(fetcher, url)
             await store.add_feed(url, parsed.title)
             return f"added {parsed.title or url} ({len(parsed.entries)} entries now)"
         finally:
@@ -358,6 +354,21 @@ def latest(limit: int = typer.Option(5), as_json: bool = typer.Option(False, "--
             console.print(Text("  partners: " + ", ".join(r["partners"]), style="cyan"))
         console.print(Text(f"  {r['url']}" + (f"  (also: {', '.join(r['also_covered_by'])})"
                                               if r["also_covered_by"] else ""), style="dim"))
+
+
+@app.command("run")
+def run_bot() -> None:
+    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT (/slack/events)."""
+    from .config import get_settings
+
+    settings = get_settings()
+    if not settings.slack_bot_token:
+        fail("SLACK_BOT_TOKEN is not set (see .env.example)")
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
+    from bot.server import serve
+
+    _run(serve(settings))
 
 
 def main() -> None:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
     port: int = Field(3000, validation_alias=_env("PORT"))
+    host: str = Field("0.0.0.0", validation_alias=_env("HOST"))
+    admins: str = Field("", validation_alias=_env("LAUNCHBRIEF_ADMINS"))  # comma-separated Slack user IDs
 
 
 @lru_cache(maxsize=1)

@@ -66,6 +66,15 @@ class IngestReport:
         return [f for f in self.feeds if f.status == "failed"]
 
 
+async def check_feed(fetcher: Fetcher, url: str) -> ParsedFeed:
+    """Fetch ``url`` and make sure it is a feed; raises a BriefingError with a plain message if not."""
+    res = await fetcher.fetch(url, accept=FEED_ACCEPT)
+    parsed = parse_feed(res.content, url=res.url, content_type=res.content_type)
+    if not parsed.is_feed:
+        raise BriefingError(f"{url} is not an RSS/Atom feed ({parsed.bozo_reason or 'no feed structure found'})")
+    return parsed
+
+
 def backoff(failures: int, opts: IngestOptions) -> timedelta:
     return min(opts.poll_interval * (2 ** max(0, failures - 1)), opts.max_backoff)
 

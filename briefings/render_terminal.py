@@ -52,9 +52,10 @@ def render_brief(brief: Brief, console: Console | None = None) -> None:
     parts: list = [header]
     if brief.tldr:
         parts.append(Text.assemble(("\nTL;DR ", "bold magenta"), brief.tldr.text))
-    if brief.summary:
+    points = [s for s in brief.summary if not brief.tldr or s.index != brief.tldr.index]
+    if points:
         parts.append(Text("\nKey points", style="bold"))
-        for s in brief.summary:
+        for s in points:
             parts.append(Text.assemble(("  • ", "magenta"), s.text, (f"  [{s.index}]", "dim")))
     console.print(Panel(Group(*parts), title="launchbrief", border_style="blue"))
     groups = brief.partners_by_tier()

@@ -432,6 +432,44 @@ class Store:
                     break
             return out
 
+    async def get_brief(self, article_id: int) -> tuple[m.Article, dict] | None:
+        async with self.session() as s:
+            row = (await s.execute(select(m.Article, m.Analysis.brief)
+                                   .join(m.Analysis, m.Analysis.article_id == m.Article.id, isouter=True)
+                                   .where(m.Article.id == article_id))).first()
+            return (row[0], row[1]) if row else None
+
+    async def brief_for_url(self, url: str) -> tuple[int, dict] | None:
+        """The stored brief of an article at this URL (canonicalised), if there is one."""
+        async with self.session() as s:
+            row = (await s.execute(select(m.Article.id, m.Analysis.brief)
+                                   .join(m.Analysis, m.Analysis.article_id == m.Article.id)
+                                   .where(m.Article.canonical_url == canonical_url(url)))).first()
+            return (row[0], row[1]) if row else None
+
+    async def recent_briefs(self, limit: int = 5) -> list[tuple[m.Article, dict]]:
+        async with self.session() as s:
+            rows = (await s.execute(select(m.Article, m.Analysis.brief)
+                                    .join(m.Analysis, m.Analysis.article_id == m.Article.id)
+                                    .order_by(m.Analysis.created_at.desc(), m.Article.id.desc()).limit(limit))).all()
+            return [(a, b) for a, b in rows]
+
+    async def claim_event(self, event_id: str) -> bool:
+        """Record a Slack event id; False when it was seen before (a retry): the caller then does nothing."""
+        try:
+            async with self._save_lock, self.session() as s, s.begin():
+                s.add(m.SlackEvent(event_id=event_id, received_at=utcnow()))
+            return True
+        except IntegrityError:
+            return False
+
+    async def subscriptions(self, team_id: str | None = None) -> list[m.Subscription]:
+        async with self.session() as s:
+            q = select(m.Subscription).order_by(m.Subscription.id)
+            if team_id:
+                q = q.where(m.Subscription.team_id == team_id)
+            return list((await s.execute(q)).scalars())
+
     async def cluster_sources(self, cluster_id: int) -> list[str]:
         async with self.session() as s:
             return list((await s.execute(select(m.Article.url).where(m.Article.cluster_id == cluster_id)

@@ -1,0 +1,162 @@
+"""Bolt listeners. Each one parses, acks at once, and hands slow work to the runtime; nothing else."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+
+from . import commands, render
+from .home import publish_home
+from .runtime import Runtime
+from .service import answer, brief_url, find_url
+
+log = logging.getLogger("launchbrief.bot")
+
+
+def create_app(rt: Runtime) -> AsyncApp:
+    app = AsyncApp(  # the token lives in rt.client (pointed at SLACK_API_URL, with retry handlers)
+        signing_secret=rt.settings.slack_signing_secret,
+        client=rt.client,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+
+    # ---------------------------------------------------------------------------------- /launchbrief
+    @app.command("/launchbrief")
+    async def on_command(ack, command, respond):
+        cmd = commands.parse(command.get("text"))
+        if cmd.name in ("help", "unknown"):  # instant answers go in the ack itself
+            await ack(**render.help_message(cmd.error).as_kwargs())
+            return
+        await ack(text="Working on it…")
+
+        async def work():
+            msg = await commands.run(rt, cmd, command.get("user_id"))
+            await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())
+
+        rt.spawn(_guard(work(), respond), "command")
+
+    # ------------------------------------------------------------------------------------- buttons
+    async def _brief_of(body) -> tuple[int, dict] | None:
+        try:
+            article_id = int(body["actions"][0]["value"])
+        except (KeyError, IndexError, ValueError):
+            return None
+        got = await rt.store.get_brief(article_id)
+        return (article_id, got[1]) if got and got[1] else None
+
+    @app.action("share_brief")
+    async def on_share(ack, body, respond):
+        await ack()
+
+        async def work():
+            found = await _brief_of(body)
+            if not found:
+                await respond(response_type="ephemeral", replace_original=False,
+                              **render.error_message("That brief is no longer stored.").as_kwargs())
+                return
+            msg = render.brief_message(found[1], article_id=None, buttons=False)
+            await respond(response_type="in_channel", replace_original=False, **msg.as_kwargs())
+
+        rt.spawn(_guard(work(), respond), "share")
+
+    @app.action("show_partners")
+    async def on_partners(ack, body, respond):
+        await ack()
+
+        async def work():
+            found = await _brief_of(body)
+            brief = found[1] if found else {}
+            partners = brief.get("partners") or []
+            b = render.Builder().header(f"Partners: {brief.get('title') or 'article'}")
+            if partners:
+                b.section("\n".join(render.partner_line(p) for p in partners))
+            else:
+                b.section("This article names no launch partners.")
+            await respond(response_type="ephemeral", replace_original=False,
+                          **b.build("Partners: " + ", ".join(p["name"] for p in partners)).as_kwargs())
+
+        rt.spawn(_guard(work(), respond), "partners")
+
+    @app.action("more_like_this")
+    async def on_more(ack, body, respond):
+        await ack()
+
+        async def work():
+            found = await _brief_of(body)
+            brief = found[1] if found else {}
+            terms = " ".join([p["name"] for p in (brief.get("partners") or [])[:3]] or [brief.get("title") or ""])
+            hits = [h for h in await rt.store.search(terms, limit=6) if not found or h.article_id != found[0]]
+            await respond(response_type="ephemeral", replace_original=False,
+                          **render.search_message(f"more like “{brief.get('title') or terms}”", hits[:5]).as_kwargs())
+
+        rt.spawn(_guard(work(), respond), "more")
+
+    # ------------------------------------------------------------------------------ @launchbrief
+    @app.event("app_mention")
+    async def on_mention(body, event, client):
+        event_id = body.get("event_id")
+        if event_id and not await rt.store.claim_event(event_id):
+            log.info("duplicate event %s ignored (Slack retry)", event_id)
+            return
+        rt.spawn(_mention(rt, client, event), "mention")
+
+    @app.event("app_home_opened")
+    async def on_home(body, event, client):
+        if event.get("tab") not in (None, "home"):
+            return
+        rt.spawn(publish_home(rt, client, event["user"], body.get("team_id")), "home")
+
+    @app.error
+    async def on_error(error, body):
+        log.error("unhandled error in a listener: %s", error, exc_info=error)
+
+    return app
+
+
+async def _guard(coro, respond) -> None:
+    """Run background work; any unexpected failure becomes a plain message, never silence."""
+    try:
+        await coro
+    except Exception:
+        log.exception("background work failed")
+        try:
+            await respond(response_type="ephemeral", replace_original=False,
+                          **render.error_message("Something went wrong on our side; please try again.").as_kwargs())
+        except Exception:
+            log.exception("could not report the failure")
+
+
+async def _mention(rt: Runtime, client, event: dict) -> None:
+    channel = event["channel"]
+    thread_ts = event.get("thread_ts") or event["ts"]
+    text = event.get("text") or ""
+    question = " ".join(w for w in text.split() if not w.startswith("<@"))  # drop the @launchbrief mention
+    url = find_url(text)
+    if not url and event.get("thread_ts"):
+        replies = await client.conversations_replies(channel=channel, ts=event["thread_ts"], limit=1)
+        messages = replies.get("messages") or []
+        if messages:
+            url = find_url(messages[0].get("text"))
+    try:
+        context = await brief_url(rt, url) if url else None
+    except Exception as exc:  # a bad link: say so in the thread
+        message = getattr(exc, "message", None) or "Something went wrong fetching that link."
+        if not getattr(exc, "message", None):
+            log.exception("mention brief failed")
+        msg = render.error_message(f"I couldn't brief {url}: {message}")
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
+                                      unfurl_media=False, **msg.as_kwargs())
+        return
+    stripped = question.replace(url or "", "").strip() if url else question.strip()
+    stripped = " ".join(w for w in stripped.split() if not w.startswith("<http"))
+    if context and not commands.is_question(stripped):
+        msg = render.brief_message(context[1], article_id=context[0])
+    elif stripped:
+        ans = await answer(rt, stripped, context)
+        msg = render.info_message(ans.text, ans.fallback)
+    else:
+        msg = render.help_message("Mention me in a thread with a link to brief it, or ask a question.")
+    await client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                                  **msg.as_kwargs())

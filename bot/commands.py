@@ -1,0 +1,143 @@
+"""`/launchbrief` subcommands: parsing (pure) and the handlers that run after the ack."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from briefings.errors import BriefingError
+from briefings.ingest import check_feed
+from briefings.kb import load_kb
+
+from . import render
+from .render import Message, esc, link
+from .runtime import Runtime
+from .service import brief_url, find_url
+
+SUBCOMMANDS = ("partners", "search", "feeds", "digest", "help", "latest")
+
+
+@dataclass
+class Command:
+    name: str  # latest | brief | partners | search | feeds | digest | help | unknown
+    args: list[str] = field(default_factory=list)
+    rest: str = ""  # the text after the subcommand, as typed
+    error: str | None = None
+
+
+def parse(text: str | None) -> Command:
+    text = (text or "").strip()
+    if not text:
+        return Command("latest")
+    url = find_url(text.split()[0])
+    if url:
+        return Command("brief", [url], text)
+    head, _, rest = text.partition(" ")
+    name = head.lower()
+    if name not in SUBCOMMANDS:
+        return Command("unknown", [head], rest, error=f"I don't know the command “{head}”.")
+    return Command(name, rest.split(), rest.strip())
+
+
+def parse_partners_args(args: list[str]) -> tuple[str | None, date | None, str | None]:
+    """``[name words…] [since:YYYY-MM-DD]`` -> (name, since, error)."""
+    since = None
+    words = []
+    for a in args:
+        if a.lower().startswith("since:"):
+            try:
+                since = date.fromisoformat(a[6:])
+            except ValueError:
+                return None, None, f"“{a}” is not a date: use since:YYYY-MM-DD, e.g. since:2025-01-31."
+        else:
+            words.append(a)
+    return (" ".join(words) or None), since, None
+
+
+async def run(rt: Runtime, cmd: Command, user_id: str | None) -> Message:
+    """Do the (slow) work of a command; every failure becomes a plain message."""
+    try:
+        if cmd.name == "latest":
+            return render.latest_message(await rt.store.latest(limit=5))
+        if cmd.name == "brief":
+            article_id, brief = await brief_url(rt, cmd.args[0])
+            return render.brief_message(brief, article_id=article_id)
+        if cmd.name == "partners":
+            return await partners(rt, cmd)
+        if cmd.name == "search":
+            if not cmd.rest:
+                return render.help_message("Search for what? Try `/launchbrief search spaceport Norway`.")
+            return render.search_message(cmd.rest, await rt.store.search(cmd.rest, limit=8))
+        if cmd.name == "feeds":
+            return await feeds(rt, cmd, user_id)
+        if cmd.name == "digest":
+            from .digest import digest_command
+
+            return await digest_command(rt, cmd, user_id)
+        return render.help_message(cmd.error)
+    except BriefingError as exc:
+        return render.error_message(exc.message)
+
+
+async def partners(rt: Runtime, cmd: Command) -> Message:
+    name, since, error = parse_partners_args(cmd.args)
+    if error:
+        return render.error_message(error)
+    kb = load_kb()
+    canonical = None
+    if name:
+        ent = kb.by_name(name)
+        canonical = ent.name if ent else name
+    stats = await rt.store.partner_stats(since=since, name=canonical)
+    if name and not stats:
+        return render.error_message(f"No stored article names {name} as a launch partner"
+                                    + (f" since {since}." if since else "."))
+    msg = render.partners_message(stats, title=f"Partner: {canonical}" if name else "Launch partners in the news",
+                                  since=since.isoformat() if since else None, country_name=kb.country_name)
+    if name:
+        arts = await rt.store.partner_articles(canonical, since=since, limit=8)
+        extra = "\n".join(f"• {link(a.url, a.title or a.url)} — {a.published or ''} _({esc(a.role)})_" for a in arts)
+        if extra:
+            b = render.Builder()
+            b.section("*Articles naming it*\n" + extra)
+            msg.blocks.extend(b.build("").blocks)
+            msg.blocks = msg.blocks[: render.MAX_BLOCKS]
+    return msg
+
+
+async def feeds(rt: Runtime, cmd: Command, user_id: str | None) -> Message:
+    action = (cmd.args[0].lower() if cmd.args else "list")
+    if action == "list":
+        rows = await rt.store.list_feeds()
+        if not rows:
+            return render.info_message("No feeds yet. An admin can add one with `/launchbrief feeds add &lt;url&gt;`.",
+                                       "No feeds yet.")
+        lines = []
+        for f in rows:
+            health = "ok" if not f.consecutive_failures else f"failing ×{f.consecutive_failures}: {f.last_error or ''}"
+            lines.append(f"• {link(f.url, f.title or f.url)} — {esc(render.clip(health, 200))}")
+        return render.info_message("*Feeds*\n" + "\n".join(lines), f"{len(rows)} feeds")
+    if action not in ("add", "remove"):
+        return render.help_message(f"`feeds {action}` is not a feeds command: use list, add or remove.")
+    if not rt.is_admin(user_id):
+        return render.error_message("Only launchbrief admins can change feeds (ask one to add you to "
+                                    "LAUNCHBRIEF_ADMINS).")
+    url = find_url(cmd.rest.split(maxsplit=1)[1]) if len(cmd.args) > 1 else None
+    if not url:
+        return render.error_message(f"Give the feed's URL: `/launchbrief feeds {action} https://example.org/feed`.")
+    if action == "add":
+        parsed = await check_feed(rt.fetcher, url)
+        await rt.store.add_feed(url, parsed.title)
+        return render.info_message(f"Added {link(url, parsed.title or url)} ({len(parsed.entries)} entries now).",
+                                   f"Added feed {parsed.title or url}")
+    if await rt.store.remove_feed(url):
+        return render.info_message(f"Removed {link(url)}; its stored articles stay.", f"Removed feed {url}")
+    return render.error_message(f"No feed with URL {url}.")
+
+
+_QUESTION = re.compile(r"\?|^\s*(who|what|when|where|why|how|which|did|does|is|are)\b", re.I)
+
+
+def is_question(text: str) -> bool:
+    return bool(_QUESTION.search(text))

@@ -1,0 +1,38 @@
+"""App Home: this workspace's digest subscriptions, feeds with health, the last few briefs."""
+
+from __future__ import annotations
+
+from . import render
+from .render import esc, link
+from .runtime import Runtime
+
+
+async def home_view(rt: Runtime, team_id: str | None) -> dict:
+    b = render.Builder().header("launchbrief")
+    subs = await rt.store.subscriptions(team_id)
+    if subs:
+        b.section("*Digest subscriptions*\n" + "\n".join(
+            f"• <#{s.channel_id}> — `{esc(s.cron)}` ({esc(s.timezone)})" for s in subs))
+    else:
+        b.section("*Digest subscriptions*\nNone yet.")
+    feeds = await rt.store.list_feeds()
+    if feeds:
+        lines = []
+        for f in feeds[:20]:
+            health = ":white_check_mark: ok" if not f.consecutive_failures else \
+                f":warning: failing ×{f.consecutive_failures} — {esc(render.clip(f.last_error or '', 120))}"
+            lines.append(f"• {link(f.url, f.title or f.url)} {health}")
+        b.section("*Feeds*\n" + "\n".join(lines))
+    else:
+        b.section("*Feeds*\nNone yet. Admins: `/launchbrief feeds add &lt;url&gt;`.")
+    recent = await rt.store.recent_briefs(limit=5)
+    if recent:
+        b.section("*Recent briefs*\n" + "\n".join(
+            f"• {link(a.url, a.title or a.url)} — {esc(render.clip((br.get('tldr') or {}).get('text', ''), 200))}"
+            for a, br in recent))
+    msg = b.build("launchbrief home")
+    return {"type": "home", "blocks": msg.blocks}
+
+
+async def publish_home(rt: Runtime, client, user_id: str, team_id: str | None) -> None:
+    await client.views_publish(user_id=user_id, view=await home_view(rt, team_id))

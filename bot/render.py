@@ -1,0 +1,300 @@
+"""Block Kit rendering (slack_sdk models) for briefs, partner lists, the latest briefing and search results.
+
+Rules kept here, in one place:
+* all untrusted text (titles, sentences, quotes, names, user input) goes through :func:`esc` -- ``&``, ``<``,
+  ``>`` escaped, so nothing can ping ``@channel`` or forge a link;
+* links are built only from http(s) URLs (:func:`link`), with escaped labels;
+* Slack's limits: at most 50 blocks, 3,000 characters per section, 150 per header; long text is split at
+  word boundaries into several sections (never cut silently: a cut is marked with "…"), and every message
+  carries a plain fallback ``text``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock,
+                                     MarkdownTextObject, PlainTextObject, SectionBlock)
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+MAX_TEXT = 3000  # fallback text we send (Slack truncates at 40k; keep notifications short)
+MAX_CONTEXT_ELEMENT = 2000
+
+
+def esc(text: str | None) -> str:
+    """Escape untrusted text for mrkdwn: & < > (Slack's control characters)."""
+    if not text:
+        return ""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str | None) -> str:
+    """Untrusted text for plain_text fields: no escaping needed, but control characters folded."""
+    return " ".join((text or "").split())
+
+
+_SAFE_URL = re.compile(r"^https?://[^\s<>|]+$", re.I)
+
+
+def link(url: str | None, label: str | None = None) -> str:
+    """A mrkdwn link when ``url`` is http(s) and has no characters that could break out; else the label."""
+    label_text = esc(label or url or "")
+    if url and _SAFE_URL.match(url):
+        return f"<{url}|{label_text.replace('|', '¦')}>"
+    return label_text
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut at a word boundary, marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def _clip_escaped(text: str, limit: int) -> str:
+    """Escape, then clip without cutting an entity (&amp;) in half."""
+    out = esc(text)
+    while len(out) > limit:
+        text = clip(text, max(1, len(text) - (len(out) - limit) - 1))
+        out = esc(text)
+    return out
+
+
+def split_text(text: str, limit: int = MAX_SECTION) -> list[str]:
+    """Split long mrkdwn into pieces under ``limit``: at line breaks, else at spaces; never mid-word."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip()
+        current = line
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+@dataclass
+class Message:
+    """A Slack message: blocks plus the fallback text."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+class Builder:
+    def __init__(self) -> None:
+        self.blocks: list[Any] = []
+
+    def header(self, text: str) -> Builder:
+        # escaped too: Slack decodes the entities for display, and raw <!channel> never reaches it
+        self.blocks.append(HeaderBlock(text=PlainTextObject(text=_clip_escaped(plain(text) or "launchbrief",
+                                                                               MAX_HEADER))))
+        return self
+
+    def section(self, mrkdwn: str) -> Builder:
+        for piece in split_text(mrkdwn):
+            self.blocks.append(SectionBlock(text=MarkdownTextObject(text=piece)))
+        return self
+
+    def context(self, *mrkdwn: str) -> Builder:
+        elements = [MarkdownTextObject(text=clip(t, MAX_CONTEXT_ELEMENT)) for t in mrkdwn if t][:10]
+        if elements:
+            self.blocks.append(ContextBlock(elements=elements))
+        return self
+
+    def divider(self) -> Builder:
+        self.blocks.append(DividerBlock())
+        return self
+
+    def buttons(self, *buttons: tuple[str, str, str]) -> Builder:
+        self.blocks.append(ActionsBlock(elements=[
+            ButtonElement(text=PlainTextObject(text=label), action_id=action, value=value[:2000])
+            for label, action, value in buttons]))
+        return self
+
+    def build(self, text: str) -> Message:
+        blocks = [b.to_dict() for b in self.blocks]
+        if len(blocks) > MAX_BLOCKS:
+            hidden = len(blocks) - (MAX_BLOCKS - 1)
+            blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[MarkdownTextObject(
+                text=f"…and {hidden} more blocks not shown (Slack allows {MAX_BLOCKS}).")]).to_dict()]
+        # the fallback text is shown in notifications as mrkdwn: always escaped here, from plain input
+        return Message(text=_clip_escaped(" ".join(text.split()), MAX_TEXT) or "launchbrief", blocks=blocks)
+
+
+# ------------------------------------------------------------------------------------------- renderers
+def _date(value: Any) -> str:
+    return str(value)[:10] if value else ""
+
+
+def _brief_get(brief: Any, key: str, default: Any = None) -> Any:
+    if isinstance(brief, dict):
+        return brief.get(key, default)
+    value = getattr(brief, key, default)
+    return value
+
+
+def _as_dict(brief: Any) -> dict[str, Any]:
+    return brief if isinstance(brief, dict) else brief.model_dump(mode="json")
+
+
+def partner_line(p: dict[str, Any], with_evidence: bool = True) -> str:
+    bits = [f"*{esc(p['name'])}*", f"_{esc(p['kind'])}_"]
+    if p.get("role"):
+        bits.append(esc(p["role"]))
+    line = " · ".join(bits)
+    kb = p.get("kb") or {}
+    facts = []
+    if kb.get("operator"):
+        facts.append(f"operator {esc(kb['operator'])}")
+    if kb.get("status") and p["kind"] != "country":
+        facts.append(esc(kb["status"]))
+    if kb.get("orbits"):
+        facts.append("orbits " + esc(", ".join(kb["orbits"][:5])))
+    if kb.get("spaceports") and p["kind"] == "country":
+        facts.append("sites " + esc(", ".join(kb["spaceports"][:3])))
+    if facts:
+        line += f"\n      _our KB: {'; '.join(facts)}_"
+    if with_evidence and p.get("evidence"):
+        ev = p["evidence"][0]
+        where = "headline" if ev["index"] < 0 else f"[{ev['index']}]"
+        line += f"\n      > {esc(clip(ev['text'], 280))} {where}"
+    return line
+
+
+def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = True) -> Message:
+    b = _as_dict(brief)
+    title = b.get("title") or b.get("url") or "Untitled article"
+    out = Builder().header(title)
+    meta = [x for x in (esc(b.get("site_name")), _date(b.get("published")),
+                        f"relevance: {esc(b['relevance']['label'])}") if x]
+    headline = link(b.get("url"), title) if b.get("url") else esc(title)
+    out.context(f"{headline}  ·  " + "  ·  ".join(meta))
+    if b.get("tldr"):
+        out.section(f"*TL;DR* {esc(b['tldr']['text'])}")
+    tldr_index = (b.get("tldr") or {}).get("index")
+    points = [s for s in b.get("summary") or [] if s["index"] != tldr_index]  # the TL;DR is not repeated
+    if points:
+        out.section("*Key points*\n" + "\n".join(f"• {esc(s['text'])} _[{s['index']}]_" for s in points))
+    partners = b.get("partners") or []
+    if partners:
+        tiers = {p["country"]: p.get("tier") for p in partners if p["kind"] == "country"}
+        groups: dict[str, list[dict]] = {"established": [], "emerging": [], "other": []}
+        for p in partners:
+            tier = p.get("tier") if p["kind"] == "country" else tiers.get(p.get("country"))
+            groups[tier or "other"].append(p)
+        out.divider()
+        for key, label in (("established", "Established launch nations"), ("emerging", "Emerging spaceport nations"),
+                           ("other", "Other partners")):
+            if groups[key]:
+                out.section(f"*{label}*\n" + "\n".join(partner_line(p) for p in groups[key]))
+    quotes = b.get("quotes") or []
+    if quotes:
+        out.divider()
+        out.section("*Key quotes*\n" + "\n".join(
+            f"> “{esc(clip(q['text'], 400))}” — {esc(q.get('speaker') or 'unattributed')}" for q in quotes[:6]))
+    if b.get("event_types"):
+        out.context("events: " + esc(", ".join(b["event_types"])))
+    if buttons and article_id is not None:
+        out.buttons(("Share in channel", "share_brief", str(article_id)),
+                    ("Partners", "show_partners", str(article_id)),
+                    ("More like this", "more_like_this", str(article_id)))
+    fallback = f"{title}: {b['tldr']['text']}" if b.get("tldr") else title
+    return out.build(fallback)
+
+
+def partners_message(stats: list[Any], *, title: str = "Launch partners in the news", since: str | None = None,
+                     country_name=lambda c: c) -> Message:
+    out = Builder().header(title + (f" since {since}" if since else ""))
+    if not stats:
+        return out.section("No partners found in stored coverage yet.").build("No partners found yet.")
+    by_country: dict[str, list[Any]] = {}
+    for s in stats:
+        by_country.setdefault(country_name(s.country) or "International", []).append(s)
+    for country, items in sorted(by_country.items(), key=lambda kv: -sum(s.mentions for s in kv[1])):
+        lines = []
+        for s in items:
+            latest = link(s.latest_url, clip(s.latest_title or "latest", 80)) if s.latest_url else ""
+            lines.append(f"• *{esc(s.entity)}* _{esc(s.kind)}_ — {s.mentions} mention{'s' * (s.mentions != 1)}, "
+                         f"{_date(s.first_seen)} → {_date(s.last_seen)}" + (f" · {latest}" if latest else ""))
+        out.section(f"*{esc(country)}*\n" + "\n".join(lines))
+    text = ", ".join(f"{s.entity} ({s.mentions})" for s in stats[:10])
+    return out.build(f"{title}: {text}")
+
+
+def latest_message(items: list[tuple[Any, dict, list[str]]]) -> Message:
+    out = Builder().header("Latest launch-policy briefing")
+    if not items:
+        return out.section("Nothing stored yet. An admin can add feeds with `/launchbrief feeds add <url>`.") \
+            .build("Nothing stored yet.")
+    lines = []
+    for art, brief, others in items:
+        partners = ", ".join(p["name"] for p in brief.get("partners", [])[:6])
+        line = f"• {link(art.url, art.title or art.url)} — {_date(art.published)}"
+        if brief.get("tldr"):
+            line += f"\n   {esc(clip(brief['tldr']['text'], 300))}"
+        if partners:
+            line += f"\n   _partners: {esc(partners)}_"
+        if others:
+            line += f"\n   _also covered by {esc(', '.join(others[:4]))}_"
+        lines.append(line)
+    out.section("\n".join(lines))
+    return out.build("Latest launch-policy briefing: " + "; ".join((a.title or a.url) for a, _, _ in items))
+
+
+def search_message(query: str, hits: list[Any]) -> Message:
+    out = Builder().header(f"Search: {query}")
+    if not hits:
+        return out.section(f"Nothing stored matches “{esc(query)}”.").build(f"Nothing stored matches {query}.")
+    lines = []
+    for h in hits:
+        snippet = esc(h.snippet).replace("*", "")
+        line = f"• {link(h.url, h.title or h.url)} — {_date(h.published)}\n   {snippet}"
+        if h.also:
+            line += f"\n   _also covered by {esc(', '.join(h.also[:4]))}_"
+        lines.append(line)
+    out.section("\n".join(lines))
+    return out.build(f"{len(hits)} results for {query}")
+
+
+def error_message(text: str) -> Message:
+    return Builder().section(f":warning: {esc(text)}").build(text)
+
+
+def info_message(mrkdwn: str, text: str) -> Message:
+    return Builder().section(mrkdwn).build(text)
+
+
+HELP = """*launchbrief* — briefings on space-launch policy news
+• `/launchbrief` — the latest briefing
+• `/launchbrief <url>` — brief one article: summary, partners, quotes
+• `/launchbrief partners [name] [since:YYYY-MM-DD]` — partners in stored coverage
+• `/launchbrief search <terms>` — search stored articles
+• `/launchbrief feeds [list]` · `feeds add <url>` · `feeds remove <url>` — feeds (changes: admins only)
+• `/launchbrief digest …` — this channel's scheduled digest (`/launchbrief digest help`)
+• `@launchbrief` in a thread — brief the thread's link, or ask a question about it"""
+
+
+def help_message(prefix: str | None = None) -> Message:
+    body = (f"{esc(prefix)}\n\n" if prefix else "") + esc(HELP)  # the <url> placeholders must not become links
+    return Builder().section(body).build((prefix + " " if prefix else "") + "launchbrief help")

@@ -1,0 +1,82 @@
+"""What the Slack front shares: settings, the store, the fetcher, the Web API client, background work.
+
+Slow work never runs inside a Bolt listener: the listener acks, then hands a coroutine to
+:meth:`Runtime.spawn`, which tracks it so a SIGTERM can let in-flight work finish before the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+
+from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRetryHandler,
+                                                          AsyncRateLimitErrorRetryHandler,
+                                                          AsyncServerErrorRetryHandler)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from briefings.config import Settings
+from briefings.fetch import Fetcher
+from briefings.store.repo import Store
+
+log = logging.getLogger("launchbrief.bot")
+
+
+def make_client(settings: Settings) -> AsyncWebClient:
+    """Web API client pointed at ``SLACK_API_URL``, retrying 429 (Retry-After), 5xx and connection errors."""
+    base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    return AsyncWebClient(
+        token=settings.slack_bot_token, base_url=base, timeout=30,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+                        AsyncServerErrorRetryHandler(max_retry_count=3),
+                        AsyncConnectionErrorRetryHandler(max_retry_count=2)])
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    client: AsyncWebClient
+    tasks: set[asyncio.Task] = field(default_factory=set)
+    closing: bool = False
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        store = await Store.open(settings.database_url)  # applies migrations on start
+        return cls(settings, store, Fetcher(settings), make_client(settings))
+
+    def spawn(self, coro: Awaitable, name: str = "work") -> asyncio.Task:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self.tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background %s failed", name, exc_info=t.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    async def drain(self, timeout: float = 25.0) -> None:
+        """Let in-flight work finish (bounded), then cancel what is left."""
+        self.closing = True
+        pending = set(self.tasks)
+        if pending:
+            log.info("waiting for %d in-flight tasks", len(pending))
+            _, still = await asyncio.wait(pending, timeout=timeout)
+            for t in still:
+                t.cancel()
+
+    async def close(self) -> None:
+        await self.drain()
+        await self.fetcher.aclose()
+        await self.store.close()
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+    def is_admin(self, user_id: str | None) -> bool:
+        admins = {u.strip() for u in (self.settings.admins or "").split(",") if u.strip()}
+        return bool(user_id) and user_id in admins

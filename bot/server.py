@@ -1,0 +1,86 @@
+"""Runners: HTTP mode (aiohttp's production server: AppRunner + TCPSite) or Socket Mode.
+
+HTTP mode serves ``POST /slack/events`` (commands, events, interactivity) and ``GET /healthz``.
+SIGTERM/SIGINT: stop accepting requests, let in-flight work finish (bounded), close clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from briefings.config import Settings
+
+from .app import create_app
+from .runtime import Runtime
+
+log = logging.getLogger("launchbrief.bot")
+
+
+def web_app(bolt: AsyncApp, rt: Runtime) -> web.Application:
+    async def events(request: web.Request) -> web.Response:
+        if rt.closing:
+            return web.Response(status=503, text="shutting down")
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": not rt.closing, "in_flight": len(rt.tasks)})
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post("/slack/events", events)
+    app.router.add_get("/healthz", health)
+    return app
+
+
+class HTTPServer:
+    """The bot as a real HTTP server; tests start it on port 0 and read :attr:`port`."""
+
+    def __init__(self, rt: Runtime, host: str = "127.0.0.1", port: int = 0):
+        self.rt, self.host, self.port = rt, host, port
+        self.bolt = create_app(rt)
+        self.runner = web.AppRunner(web_app(self.bolt, rt), access_log=None)
+
+    async def start(self) -> HTTPServer:
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # the bound port when 0 was asked for
+        return self
+
+    async def stop(self) -> None:
+        self.rt.closing = True
+        await self.runner.shutdown()
+        await self.rt.drain()
+        await self.runner.cleanup()
+
+
+async def serve(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    rt = await Runtime.start(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if settings.slack_app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            handler = AsyncSocketModeHandler(create_app(rt), settings.slack_app_token)
+            await handler.connect_async()
+            log.info("launchbrief connected in Socket Mode")
+            await stop.wait()
+            await handler.close_async()
+        else:
+            server = await HTTPServer(rt, settings.host, settings.port).start()
+            log.info("launchbrief listening on http://%s:%d/slack/events", settings.host, server.port)
+            await stop.wait()
+            log.info("shutting down")
+            await server.stop()
+    finally:
+        await rt.close()

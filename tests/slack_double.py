@@ -1,0 +1,175 @@
+"""A small Slack Web API double served on loopback.
+
+It records every call, enforces Slack's message limits the way Slack does (``invalid_blocks`` /
+``no_text``), answers 429 with Retry-After when told to, and receives ``response_url`` posts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "chat.scheduleMessage"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+
+
+def check_message(payload: dict[str, Any], *, needs_text: bool = True) -> str | None:
+    """Slack's limits: 50 blocks, 3,000 chars per section text/field, 150 per header, fallback text."""
+    blocks = payload.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if needs_text and blocks and not (payload.get("text") or "").strip():
+        return "no_text"
+    if not blocks and not (payload.get("text") or "").strip() and needs_text:
+        return "no_text"
+    if len(blocks) > 50:
+        return "invalid_blocks"
+    for b in blocks:
+        if b.get("type") == "section":
+            if len((b.get("text") or {}).get("text", "")) > 3000:
+                return "invalid_blocks"
+            for f in b.get("fields") or []:
+                if len(f.get("text", "")) > 2000:
+                    return "invalid_blocks"
+        if b.get("type") == "header" and len((b.get("text") or {}).get("text", "")) > 150:
+            return "invalid_blocks"
+        if b.get("type") == "context" and len(b.get("elements") or []) > 10:
+            return "invalid_blocks"
+    return None
+
+
+@dataclass
+class SlackDouble:
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)  # posts to response_url
+    rate_limit: dict[str, list[int]] = field(default_factory=dict)  # method -> Retry-After values to answer first
+    replies: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    users: dict[str, dict] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (method, error) answered
+    port: int = 0
+    _ts: int = 0
+    _runner: web.AppRunner | None = None
+    _event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, predicate, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = predicate()
+            if result:
+                return result
+            self._event.clear()
+            try:
+                await asyncio.wait_for(self._event.wait(), timeout=0.05)
+            except TimeoutError:
+                pass
+        raise AssertionError("the Slack double did not see the expected call in time")
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.read()
+        ctype = request.headers.get("Content-Type", "")
+        if "json" in ctype:
+            params = json.loads(raw or b"{}")
+        else:
+            params = dict(parse_qsl(raw.decode()))
+        params.update(dict(request.query))
+        for key in ("blocks", "view", "attachments", "metadata"):
+            if isinstance(params.get(key), str):
+                try:
+                    params[key] = json.loads(params[key])
+                except json.JSONDecodeError:
+                    pass
+        return params
+
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(Call(method, params, dict(request.headers), time.monotonic()))
+        self._event.set()
+        pending = self.rate_limit.get(method)
+        if pending:
+            retry = pending.pop(0)
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(retry)})
+        if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
+            return web.json_response({"ok": False, "error": "not_authed"})
+        if method in MESSAGE_METHODS:
+            error = check_message(params)
+            if error:
+                self.errors.append((method, error))
+                return web.json_response({"ok": False, "error": error})
+            for key in ("link_names", "parse"):
+                if params.get(key) in (True, "true", "1", 1, "full"):
+                    self.errors.append((method, f"forbidden {key}"))
+            self._ts += 1
+            return web.json_response({"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{self._ts:06d}",
+                                      "message": {"text": params.get("text")}})
+        if method == "views.publish":
+            view = params.get("view") or {}
+            error = check_message({"blocks": view.get("blocks"), "text": "x"}, needs_text=False)
+            if error or len(view.get("blocks") or []) > 100:
+                self.errors.append((method, error or "invalid_blocks"))
+                return web.json_response({"ok": False, "error": error or "invalid_blocks"})
+            return web.json_response({"ok": True, "view": {"id": "V1"}})
+        if method == "auth.test":
+            return web.json_response({"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1",
+                                      "url": "https://example.slack.com/", "team": "Test", "user": "launchbrief"})
+        if method == "conversations.replies":
+            msgs = self.replies.get((params.get("channel"), params.get("ts")), [])
+            return web.json_response({"ok": True, "messages": msgs, "has_more": False})
+        if method == "users.info":
+            user = self.users.get(params.get("user"), {"id": params.get("user"), "tz": "UTC"})
+            return web.json_response({"ok": True, "user": user})
+        if method == "conversations.history":
+            return web.json_response({"ok": True, "messages": [], "has_more": False})
+        return web.json_response({"ok": True})
+
+    async def response(self, request: web.Request) -> web.Response:
+        payload = json.loads(await request.read() or b"{}")
+        payload["_name"] = request.match_info["name"]
+        payload["_at"] = time.monotonic()
+        error = check_message(payload)
+        if error:
+            self.errors.append(("response_url", error))
+            return web.Response(status=400, text=error)
+        self.responses.append(payload)
+        self._event.set()
+        return web.Response(text="ok")
+
+    async def start(self) -> SlackDouble:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self.api)
+        app.router.add_get("/api/{method}", self.api)
+        app.router.add_post("/response/{name}", self.response)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()

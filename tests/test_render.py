@@ -1,0 +1,71 @@
+"""Block Kit rendering: golden files, Slack's limits, escaping."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+from bot import render
+from briefings.engine import SAMPLE_ARTICLE, brief_html
+from briefings.store.repo import PartnerStat
+
+from .slack_double import check_message
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def golden(name: str, message: render.Message) -> None:
+    data = {"text": message.text, "blocks": message.blocks}
+    path = FIXTURES / name
+    if os.environ.get("LAUNCHBRIEF_REGEN_GOLDEN") or (not path.exists() and not os.environ.get("CI")):
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert data == json.loads(path.read_text(encoding="utf-8")), f"{name} changed; LAUNCHBRIEF_REGEN_GOLDEN=1 to accept"
+    assert check_message(data) is None
+
+
+def sample_brief():
+    brief = brief_html(SAMPLE_ARTICLE.read_text(encoding="utf-8"), source="sample", url="https://example.org/sample")
+    return brief.model_copy(update={"engine_version": "golden"})
+
+
+def test_golden_sample_brief():
+    golden("sample_brief_blocks.json", render.brief_message(sample_brief(), article_id=7))
+
+
+def test_golden_partner_list():
+    stats = [PartnerStat("Rocket Lab", "company", "NZ", None, 4, date(2025, 1, 2), date(2025, 6, 1),
+                         "Rocket Lab wins SDA launch", "https://example.org/rl"),
+             PartnerStat("Norway", "country", "NO", "emerging", 3, date(2025, 2, 1), date(2025, 5, 1),
+                         "Andøya readies <first> orbital launch", "https://example.org/no"),
+             PartnerStat("European Space Agency", "agency", None, None, 1, date(2025, 3, 3), date(2025, 3, 3),
+                         None, None)]
+    names = {"NZ": "New Zealand", "NO": "Norway"}
+    golden("partner_list_blocks.json", render.partners_message(stats, country_name=names.get))
+
+
+def test_long_content_is_split_not_truncated_and_limits_hold():
+    long = " ".join(f"word{i}" for i in range(2000))  # ~15,000 characters
+    msg = render.Builder().header("x" * 400).section(long).build(long)
+    assert check_message({"text": msg.text, "blocks": msg.blocks}) is None
+    sections = [b["text"]["text"] for b in msg.blocks if b["type"] == "section"]
+    assert len(sections) >= 5 and all(len(s) <= 3000 for s in sections)
+    assert " ".join(sections).split() == long.split()  # nothing lost, no word cut
+    assert msg.blocks[0]["text"]["text"].endswith("…") and len(msg.blocks[0]["text"]["text"]) <= 150
+
+    many = render.Builder()
+    for i in range(80):
+        many.section(f"item {i}")
+    built = many.build("many")
+    assert len(built.blocks) == 50 and "more blocks not shown" in built.blocks[-1]["elements"][0]["text"]
+
+
+def test_escaping_and_links():
+    assert render.esc("a & <b> <!channel>") == "a &amp; &lt;b&gt; &lt;!channel&gt;"
+    assert render.link("https://ok.example/a", "x <y>") == "<https://ok.example/a|x &lt;y&gt;>"
+    assert render.link("javascript:alert(1)", "click") == "click"
+    assert render.link("https://x.example/a|<!channel>", "t") == "t"
+    msg = render.search_message("<!here>", [])
+    dumped = json.dumps(msg.blocks) + msg.text
+    assert "<!here>" not in dumped and "&lt;!here&gt;" in dumped
