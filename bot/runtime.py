@@ -41,6 +41,9 @@ class Runtime:
     client: AsyncWebClient
     tasks: set[asyncio.Task] = field(default_factory=set)
     closing: bool = False
+    # Analysis is CPU-bound and runs in a worker thread; one at a time keeps the event loop (and so every
+    # ack) from fighting several threads for the GIL. Throughput is the same: the GIL allows one anyway.
+    analysis_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:

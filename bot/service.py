@@ -33,7 +33,8 @@ async def brief_url(rt: Runtime, url: str) -> tuple[int, dict]:
     if stored:
         return stored
     article = await fetch_article(url, rt.fetcher)
-    brief: Brief = await asyncio.to_thread(analyse, article)  # CPU-bound: keep the event loop free for acks
+    async with rt.analysis_slots:
+        brief: Brief = await asyncio.to_thread(analyse, article)  # CPU-bound: off the event loop
     saved = await rt.store.save(article, brief)
     stored = await rt.store.brief_for_url(article.url or url)
     if stored:
