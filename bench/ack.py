@@ -123,7 +123,7 @@ async def main() -> int:
                 await asyncio.gather(*(one_health() for _ in range(args.n)))
                 sent: dict[str, float] = {}
 
-                async def one_command(i: int) -> None:
+                async def one_command(i: int, r: int = r, sent: dict = sent) -> None:
                     name = f"r{r}-{i}"
                     body = command_body(f"http://127.0.0.1:{pages_port}/a/{r}/{i}", slack.response_url(name))
                     h = headers(body, FORM)
@@ -136,7 +136,8 @@ async def main() -> int:
 
                 await asyncio.gather(*(one_command(i) for i in range(args.n)))
                 got = await slack.wait_for(
-                    lambda: len([x for x in slack.responses if x["_name"] in sent]) >= args.n and slack.responses,
+                    lambda sent=sent: len([x for x in slack.responses if x["_name"] in sent]) >= args.n
+                    and slack.responses,
                     timeout=120)
                 for x in got:
                     if x["_name"] in sent:
