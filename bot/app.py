@@ -32,7 +32,8 @@ def create_app(rt: Runtime) -> AsyncApp:
         await ack(text="Working on it…")
 
         async def work():
-            msg = await commands.run(rt, cmd, command.get("user_id"))
+            msg = await commands.run(rt, cmd, command.get("user_id"), team_id=command.get("team_id"),
+                                     channel_id=command.get("channel_id"))
             await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())
 
         rt.spawn(_guard(work(), respond), "command")

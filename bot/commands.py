@@ -55,7 +55,8 @@ def parse_partners_args(args: list[str]) -> tuple[str | None, date | None, str |
     return (" ".join(words) or None), since, None
 
 
-async def run(rt: Runtime, cmd: Command, user_id: str | None) -> Message:
+async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
+              channel_id: str | None = None) -> Message:
     """Do the (slow) work of a command; every failure becomes a plain message."""
     try:
         if cmd.name == "latest":
@@ -74,7 +75,7 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None) -> Message:
         if cmd.name == "digest":
             from .digest import digest_command
 
-            return await digest_command(rt, cmd, user_id)
+            return await digest_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
         return render.help_message(cmd.error)
     except BriefingError as exc:
         return render.error_message(exc.message)

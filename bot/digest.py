@@ -1,18 +1,216 @@
-"""`/launchbrief digest …`: routed here; scheduling itself is built with the digest issue."""
+"""Channel digests: the `/launchbrief digest …` subcommand, and posting each slot exactly once.
+
+Exactly once: claim the ledger row (unique per subscription and slot) *before* posting; post the parent
+message with Slack message metadata (event type ``launchbrief_digest``, the run id); record the message ts.
+A claim whose lease ran out without a recorded ts is recovered by one replica (compare-and-swap): it looks
+for the run id in the channel's history first and re-posts only when the message is not there.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import signal
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from briefings.digest import build_digest
+from briefings.schedule import ScheduleError, latest_slot, next_slot, parse_schedule, slot_key, zone
+from briefings.store.repo import utcnow
+
 from . import render
+from .render import esc
 from .runtime import Runtime
 
 if TYPE_CHECKING:
     from .commands import Command
 
+log = logging.getLogger("launchbrief.digest")
+EVENT_TYPE = "launchbrief_digest"
 
-async def digest_command(rt: Runtime, cmd: Command, user_id: str | None) -> render.Message:
-    return render.info_message(
-        "Scheduled channel digests are not available in this version yet. "
-        "Use `/launchbrief` for the latest briefing in the meantime.",
-        "Scheduled digests are not available yet.")
+DIGEST_HELP = """*Channel digests*
+• `digest daily 08:00 [Europe/Oslo]` · `digest weekly mon 09:00 [tz]` · `digest weekdays 07:30 [tz]`
+• `digest cron "0 8 * * 1-5" [tz]` — any five-field cron
+• `digest` — this channel's settings and next run · `digest now` — send one now · `digest off`
+• `digest filter <keywords or partner names>` · `digest filter off`
+• `digest empty post` / `digest empty skip` — post a short note, or nothing, when there is no news
+The timezone defaults to yours in Slack."""
+
+
+def failpoint(name: str) -> None:
+    """Crash tests only: LAUNCHBRIEF_FAILPOINT=<name> kills the process (SIGKILL) at that point."""
+    if os.environ.get("LAUNCHBRIEF_FAILPOINT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class DigestPoster:
+    """Posts digests: one at a time per channel, about one message a second; channels in parallel."""
+
+    def __init__(self, rt: Runtime, pace: float = 1.0):
+        self.rt = rt
+        self.pace = pace
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    async def _post(self, channel: str, msg: render.Message, **extra) -> str:
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            wait = self._last.get(channel, 0) + self.pace - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            resp = await self.rt.client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
+                                                         **msg.as_kwargs(), **extra)
+            self._last[channel] = time.monotonic()
+            return resp["ts"]
+
+    async def run_slot(self, sub_id: int, slot_at: datetime, *, catching_up: bool = False,
+                       key: str | None = None) -> str:
+        """Claim and deliver one slot. Returns what happened: posted | empty | already | gone."""
+        sub = await self.rt.store.subscription(sub_id=sub_id)
+        if sub is None:
+            return "gone"
+        key = key or slot_key(slot_at, sub.timezone)
+        row = await self.rt.store.claim_slot(sub, key, slot_at, uuid.uuid4().hex, catching_up=catching_up)
+        if row is None:
+            return "already"
+        failpoint("after_claim")
+        return await self.deliver(sub, row)
+
+    async def deliver(self, sub, row) -> str:
+        digest = await build_digest(self.rt.store, sub, catching_up=row.catching_up)
+        if digest.empty and not sub.post_when_empty:
+            await self.rt.store.ledger_done(row.id, state="empty", cursor_to=digest.cursor_to)
+            return "empty"
+        messages = render.digest_messages(digest)
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"run_id": row.run_id, "subscription_id": sub.id,
+                                                                "slot": row.slot_key}}
+        ts = await self._post(sub.channel_id, messages[0], metadata=metadata)
+        failpoint("after_post")
+        for reply in messages[1:]:
+            await self._post(sub.channel_id, reply, thread_ts=ts)
+        await self.rt.store.ledger_done(row.id, state="posted", message_ts=ts, cursor_to=digest.cursor_to)
+        failpoint("after_confirm")
+        return "posted"
+
+    async def recover(self, lease: timedelta | None = None) -> int:
+        """Finish claims whose process died: confirm from channel history, or post if it never arrived."""
+        lease = lease or timedelta(seconds=self.rt.settings.digest_lease_seconds)
+        done = 0
+        for row in await self.rt.store.stale_claims(lease):
+            if not await self.rt.store.take_over(row):
+                continue  # another replica took it
+            ts = await self._find_in_history(row)
+            sub = await self.rt.store.subscription(sub_id=row.subscription_id)
+            if sub is None:
+                continue
+            if ts:
+                digest = await build_digest(self.rt.store, sub)
+                await self.rt.store.ledger_done(row.id, state="posted", message_ts=ts, cursor_to=digest.cursor_to,
+                                                note="confirmed from channel history after a restart")
+            else:
+                await self.deliver(sub, row)
+            done += 1
+        return done
+
+    async def _find_in_history(self, row) -> str | None:
+        oldest = (row.claimed_at.replace(tzinfo=row.claimed_at.tzinfo or UTC) - timedelta(minutes=1)).timestamp()
+        cursor = None
+        for _ in range(20):
+            resp = await self.rt.client.conversations_history(channel=row.channel_id, oldest=str(oldest), limit=200,
+                                                              include_all_metadata=True, cursor=cursor)
+            for msg in resp.get("messages") or []:
+                meta = msg.get("metadata") or {}
+                if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("run_id") == \
+                        row.run_id:
+                    return msg.get("ts")
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        return None
+
+
+async def user_timezone(rt: Runtime, user_id: str | None) -> str:
+    if not user_id:
+        return "UTC"
+    try:
+        resp = await rt.client.users_info(user=user_id)
+        tz = (resp.get("user") or {}).get("tz") or "UTC"
+        zone(tz)
+        return tz
+    except Exception:  # no scope, unknown user, odd tz: fall back, the user can name one
+        log.warning("could not read the timezone of %s", user_id)
+        return "UTC"
+
+
+def describe(sub, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    nxt = next_slot(sub.cron, sub.timezone, now)
+    when = nxt.astimezone(zone(sub.timezone)).strftime("%a %d %b %Y %H:%M %Z") if nxt else "never"
+    terms = (sub.filters or {}).get("terms") or []
+    return (f"*Digest for <#{sub.channel_id}>*: {esc(sub.schedule_text or sub.cron)} ({esc(sub.timezone)})\n"
+            f"Next: {esc(when)}\nFilter: {esc(', '.join(terms)) if terms else 'none'} · "
+            f"When there is no news: {'post a short note' if sub.post_when_empty else 'post nothing'}")
+
+
+async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
+                         channel_id: str | None = None) -> render.Message:
+    scheduler = getattr(rt, "scheduler", None)
+    words = cmd.args
+    action = words[0].lower() if words else ""
+    sub = await rt.store.subscription(team_id, channel_id)
+    if action in ("", "show", "status"):
+        if sub is None:
+            return render.info_message("This channel has no digest. " + esc(DIGEST_HELP), "No digest here.")
+        return render.info_message(describe(sub), "Digest settings")
+    if action == "help":
+        return render.info_message(esc(DIGEST_HELP), "Digest help")
+    if action == "off":
+        removed = await rt.store.delete_subscription(team_id or "", channel_id or "")
+        if removed is None:
+            return render.info_message("This channel has no digest to turn off.", "No digest here.")
+        if scheduler:
+            scheduler.unschedule(removed)
+        return render.info_message("Digest turned off for this channel.", "Digest off")
+    if action == "now":
+        if sub is None:
+            return render.error_message("This channel has no digest yet; set one up first, e.g. "
+                                        "`/launchbrief digest daily 08:00`.")
+        poster = scheduler.poster if scheduler else DigestPoster(rt)
+        now = utcnow()
+        outcome = await poster.run_slot(sub.id, now, key="now-" + now.strftime("%Y-%m-%dT%H:%M:%S"))
+        text = {"posted": "Digest posted.", "empty": "Nothing new since the last digest.",
+                "already": "A digest is already on its way."}.get(outcome, outcome)
+        return render.info_message(text, text)
+    if action == "filter":
+        if sub is None:
+            return render.error_message("Set up a digest first, e.g. `/launchbrief digest daily 08:00`.")
+        terms = [t.strip() for t in " ".join(words[1:]).split(",") if t.strip()] if len(words) > 1 else []
+        if len(terms) == 1 and " " in terms[0] and "," not in cmd.rest:
+            terms = terms[0].split()
+        if not terms or terms == ["off"]:
+            await rt.store.update_subscription(sub.id, filters=None)
+            return render.info_message("Digest filter removed: every launch-policy story is included.", "Filter off")
+        await rt.store.update_subscription(sub.id, filters={"terms": terms})
+        return render.info_message("Digest now only includes stories mentioning: " + esc(", ".join(terms)),
+                                   "Filter set")
+    if action == "empty":
+        if sub is None or len(words) < 2 or words[1].lower() not in ("post", "skip"):
+            return render.error_message("Use `digest empty post` or `digest empty skip` (after setting up a digest).")
+        await rt.store.update_subscription(sub.id, post_when_empty=words[1].lower() == "post")
+        return render.info_message("Saved.", "Saved")
+    try:
+        schedule = parse_schedule(cmd.rest)
+    except ScheduleError as exc:
+        return render.error_message(f"{exc} Try `/launchbrief digest help`.")
+    tz = schedule.timezone or await user_timezone(rt, user_id)
+    sub = await rt.store.upsert_subscription(team_id or "", channel_id or "", cron=schedule.cron, timezone=tz,
+                                             text=schedule.text, created_by=user_id)
+    if scheduler:
+        scheduler.schedule(sub)
+    return render.info_message("Digest set. " + describe(sub), f"Digest set: {schedule.text} ({tz})")
+
+
+__all__ = ["DigestPoster", "digest_command", "latest_slot"]

@@ -12,7 +12,8 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
     subs = await rt.store.subscriptions(team_id)
     if subs:
         b.section("*Digest subscriptions*\n" + "\n".join(
-            f"• <#{s.channel_id}> — `{esc(s.cron)}` ({esc(s.timezone)})" for s in subs))
+            f"• <#{s.channel_id}> — {esc(s.schedule_text or s.cron)} ({esc(s.timezone)})"
+            + (f" :warning: {esc(s.last_error)}" if s.last_error else "") for s in subs))
     else:
         b.section("*Digest subscriptions*\nNone yet.")
     feeds = await rt.store.list_feeds()
@@ -30,6 +31,9 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
         b.section("*Recent briefs*\n" + "\n".join(
             f"• {link(a.url, a.title or a.url)} — {esc(render.clip((br.get('tldr') or {}).get('text', ''), 200))}"
             for a, br in recent))
+    notes = getattr(rt.scheduler, "events", None)
+    if notes:
+        b.section("*Scheduler notes*\n" + "\n".join(f"• {esc(n)}" for n in notes[-5:]))
     msg = b.build("launchbrief home")
     return {"type": "home", "blocks": msg.blocks}
 

@@ -298,3 +298,42 @@ HELP = """*launchbrief* — briefings on space-launch policy news
 def help_message(prefix: str | None = None) -> Message:
     body = (f"{esc(prefix)}\n\n" if prefix else "") + esc(HELP)  # the <url> placeholders must not become links
     return Builder().section(body).build((prefix + " " if prefix else "") + "launchbrief help")
+
+
+def digest_messages(digest: Any, *, max_parent_stories: int = 8) -> list[Message]:
+    """A digest as a parent message plus thread replies when long: [parent, *thread]."""
+    title = "Launch-policy digest" + (" (catching up)" if digest.catching_up else "")
+    head = Builder().header(title)
+    head.context(" · ".join(x for x in (
+        esc(digest.schedule or ""), f"{digest.story_count} new stor{'y' if digest.story_count == 1 else 'ies'}",
+        ("filter: " + esc(", ".join(digest.filters))) if digest.filters else "") if x))
+    if digest.empty:
+        head.section("Nothing new since the last digest.")
+        return [head.build(f"{title}: nothing new since the last digest.")]
+    if digest.partners:
+        head.section("*Partners in the news:* " + ", ".join(
+            f"{esc(p.name)} ({p.count})" + (" :new:" if p.new else "") for p in digest.partners))
+
+    def story_line(s: Any) -> str:
+        line = f"• {link(s.url, s.title or s.url)}"
+        if s.tldr:
+            line += f" — {esc(clip(s.tldr, 280))}"
+        if s.also:
+            line += f"\n   _also covered by {esc(', '.join(s.also[:5]))}_"
+        return line
+
+    sections = [f"*{esc(kind.capitalize())}*\n" + "\n".join(story_line(s) for s in stories)
+                for kind, stories in digest.groups.items()]
+    fallback = f"{title}: " + "; ".join((s.title or s.url) for v in digest.groups.values() for s in v)
+    if digest.story_count <= max_parent_stories:
+        for sec in sections:
+            head.section(sec)
+        return [head.build(fallback)]
+    head.section(f"{digest.story_count} stories — grouped by event type in the thread below.")
+    messages = [head.build(fallback)]
+    for kind, stories in digest.groups.items():
+        for i in range(0, len(stories), 20):  # ≤ 20 stories a reply keeps each well under Slack's limits
+            part = stories[i:i + 20]
+            b = Builder().section(f"*{esc(kind.capitalize())}*\n" + "\n".join(story_line(s) for s in part))
+            messages.append(b.build(f"{kind}: " + "; ".join((s.title or s.url) for s in part)))
+    return messages

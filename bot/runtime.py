@@ -44,6 +44,7 @@ class Runtime:
     # Analysis is CPU-bound and runs in a worker thread; one at a time keeps the event loop (and so every
     # ack) from fighting several threads for the GIL. Throughput is the same: the GIL allows one anyway.
     analysis_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
+    scheduler: object | None = None  # the DigestScheduler, once started
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -73,6 +74,8 @@ class Runtime:
                 t.cancel()
 
     async def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
         await self.drain()
         await self.fetcher.aclose()
         await self.store.close()

@@ -63,6 +63,9 @@ class HTTPServer:
 async def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     rt = await Runtime.start(settings)
+    from .scheduler import DigestScheduler
+
+    await DigestScheduler(rt, pace=settings.digest_pace_seconds).start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

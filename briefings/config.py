@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     host: str = Field("0.0.0.0", validation_alias=_env("HOST"))
     admins: str = Field("", validation_alias=_env("LAUNCHBRIEF_ADMINS"))  # comma-separated Slack user IDs
 
+    # --- schedules (the bot) ---
+    poll_minutes: float = Field(30, validation_alias=_env("LAUNCHBRIEF_POLL_MINUTES"))  # 0: the bot never polls
+    digest_catch_up_hours: float = Field(12, validation_alias=_env("LAUNCHBRIEF_DIGEST_CATCH_UP_HOURS"))
+    digest_pace_seconds: float = Field(1.0, validation_alias=_env("LAUNCHBRIEF_DIGEST_PACE_SECONDS"))
+    # a claimed digest with no confirmation after this long is recovered (checked in channel history first)
+    digest_lease_seconds: float = Field(300, validation_alias=_env("LAUNCHBRIEF_DIGEST_LEASE_SECONDS"))
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -59,6 +59,10 @@ class SlackDouble:
     replies: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     users: dict[str, dict] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (method, error) answered
+    messages: dict[str, list[dict]] = field(default_factory=dict)  # channel -> posted messages (newest last)
+    served_429: dict[str, float] = field(default_factory=dict)  # channel -> Retry-After seconds served
+    rate_limit_ratio: float = 0.0  # answer this share of chat.postMessage calls with 429
+    _rng_state: int = 12345
     port: int = 0
     _ts: int = 0
     _runner: web.AppRunner | None = None
@@ -87,6 +91,14 @@ class SlackDouble:
                 pass
         raise AssertionError("the Slack double did not see the expected call in time")
 
+    def _draw(self) -> float:
+        """A repeatable pseudo-random draw (so a 429 storm is the same on every run)."""
+        self._rng_state = (self._rng_state * 1103515245 + 12345) % 2**31
+        return self._rng_state / 2**31
+
+    def top_level(self, channel: str) -> list[dict]:
+        return [m for m in self.messages.get(channel, []) if not m.get("thread_ts")]
+
     async def _params(self, request: web.Request) -> dict[str, Any]:
         raw = await request.read()
         ctype = request.headers.get("Content-Type", "")
@@ -109,8 +121,13 @@ class SlackDouble:
         self.calls.append(Call(method, params, dict(request.headers), time.monotonic()))
         self._event.set()
         pending = self.rate_limit.get(method)
-        if pending:
-            retry = pending.pop(0)
+        retry = pending.pop(0) if pending else None
+        if retry is None and method == "chat.postMessage" and self.rate_limit_ratio and self._draw() < \
+                self.rate_limit_ratio:
+            retry = 1
+        if retry is not None:
+            channel = str(params.get("channel"))
+            self.served_429[channel] = self.served_429.get(channel, 0) + retry
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(retry)})
         if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
@@ -124,7 +141,12 @@ class SlackDouble:
                 if params.get(key) in (True, "true", "1", 1, "full"):
                     self.errors.append((method, f"forbidden {key}"))
             self._ts += 1
-            return web.json_response({"ok": True, "channel": params.get("channel"), "ts": f"1700000000.{self._ts:06d}",
+            ts = f"{time.time():.0f}.{self._ts:06d}"
+            message = {"ts": ts, "text": params.get("text"), "blocks": params.get("blocks"),
+                       "thread_ts": params.get("thread_ts"), "metadata": params.get("metadata"),
+                       "unfurl_links": params.get("unfurl_links")}
+            self.messages.setdefault(str(params.get("channel")), []).append(message)
+            return web.json_response({"ok": True, "channel": params.get("channel"), "ts": ts,
                                       "message": {"text": params.get("text")}})
         if method == "views.publish":
             view = params.get("view") or {}
@@ -143,7 +165,12 @@ class SlackDouble:
             user = self.users.get(params.get("user"), {"id": params.get("user"), "tz": "UTC"})
             return web.json_response({"ok": True, "user": user})
         if method == "conversations.history":
-            return web.json_response({"ok": True, "messages": [], "has_more": False})
+            oldest = float(params.get("oldest") or 0)
+            msgs = [m for m in reversed(self.messages.get(str(params.get("channel")), []))
+                    if float(m["ts"]) >= oldest and not m.get("thread_ts")]
+            if str(params.get("include_all_metadata")).lower() not in ("true", "1"):
+                msgs = [{k: v for k, v in m.items() if k != "metadata"} for m in msgs]
+            return web.json_response({"ok": True, "messages": msgs, "has_more": False})
         return web.json_response({"ok": True})
 
     async def response(self, request: web.Request) -> web.Response:

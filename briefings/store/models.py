@@ -96,6 +96,8 @@ class Subscription(Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     cron: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
+    schedule_text: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
     filters: Mapped[dict | None] = mapped_column(JSON)
     post_when_empty: Mapped[bool] = mapped_column(default=False)
     cursor_article_id: Mapped[int] = mapped_column(BigInteger, default=0)  # last article included in a digest
@@ -105,18 +107,28 @@ class Subscription(Base):
 
 
 class DigestLedger(Base):
-    """Claimed before posting: the unique (subscription, slot) row is what makes a digest exactly-once."""
+    """Claimed before posting: the unique (subscription, slot) row is what makes a digest exactly-once.
+
+    ``slot_key`` is the slot's local wall-clock minute in the subscription's timezone (see
+    :mod:`briefings.schedule`); ``state`` goes claimed -> posted (or skipped / empty). A claimed row whose
+    lease ran out is recovered: the channel's history is checked for the run id (message metadata) first.
+    """
 
     __tablename__ = "digest_ledger"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
-    slot: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    slot_key: Mapped[str] = mapped_column(String(32))
+    slot_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     run_id: Mapped[str] = mapped_column(String(64), unique=True)
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | skipped | failed
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted | skipped | empty
+    catching_up: Mapped[bool] = mapped_column(default=False)
+    channel_id: Mapped[str] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    cursor_to: Mapped[int | None] = mapped_column(BigInteger)  # the article id this digest covers up to
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (UniqueConstraint("subscription_id", "slot", name="uq_digest_slot"),)
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("subscription_id", "slot_key", name="uq_digest_slot"),)
 
 
 class MinhashBand(Base):

@@ -470,6 +470,134 @@ class Store:
                 q = q.where(m.Subscription.team_id == team_id)
             return list((await s.execute(q)).scalars())
 
+    # ---------------------------------------------------------- subscriptions and the digest ledger
+    async def upsert_subscription(self, team_id: str, channel_id: str, *, cron: str, timezone: str, text: str,
+                                  created_by: str | None = None) -> m.Subscription:
+        """Create or reschedule a channel's digest. A new one starts with the last week's stories."""
+        async with self._save_lock, self.session() as s, s.begin():
+            sub = (await s.execute(select(m.Subscription).where(m.Subscription.team_id == team_id,
+                                                                m.Subscription.channel_id == channel_id))
+                   ).scalar_one_or_none()
+            if sub is None:
+                week_ago = utcnow() - timedelta(days=7)
+                cursor = (await s.execute(select(func.max(m.Article.id)).where(m.Article.fetched_at < week_ago))
+                          ).scalar_one() or 0
+                sub = m.Subscription(team_id=team_id, channel_id=channel_id, cron=cron, timezone=timezone,
+                                     schedule_text=text, filters=None, post_when_empty=False,
+                                     cursor_article_id=cursor, created_by=created_by, created_at=utcnow())
+                s.add(sub)
+            else:
+                sub.cron, sub.timezone, sub.schedule_text, sub.last_error = cron, timezone, text, None
+        return sub
+
+    async def update_subscription(self, sub_id: int, **values) -> m.Subscription | None:
+        async with self._save_lock, self.session() as s, s.begin():
+            sub = await s.get(m.Subscription, sub_id)
+            if sub is None:
+                return None
+            for k, v in values.items():
+                setattr(sub, k, v)
+        return sub
+
+    async def delete_subscription(self, team_id: str, channel_id: str) -> int | None:
+        async with self._save_lock, self.session() as s, s.begin():
+            sub = (await s.execute(select(m.Subscription).where(m.Subscription.team_id == team_id,
+                                                                m.Subscription.channel_id == channel_id))
+                   ).scalar_one_or_none()
+            if sub is None:
+                return None
+            await s.execute(delete(m.DigestLedger).where(m.DigestLedger.subscription_id == sub.id))
+            await s.delete(sub)
+            return sub.id
+
+    async def subscription(self, team_id: str | None = None, channel_id: str | None = None,
+                           sub_id: int | None = None) -> m.Subscription | None:
+        async with self.session() as s:
+            if sub_id is not None:
+                return await s.get(m.Subscription, sub_id)
+            q = select(m.Subscription).where(m.Subscription.channel_id == channel_id)
+            if team_id:
+                q = q.where(m.Subscription.team_id == team_id)
+            return (await s.execute(q)).scalars().first()
+
+    async def claim_slot(self, sub: m.Subscription, slot_key: str, slot_at: datetime, run_id: str, *,
+                         state: str = "claimed", catching_up: bool = False, note: str | None = None
+                         ) -> m.DigestLedger | None:
+        """Insert the ledger row for (subscription, slot); None when another run claimed it first."""
+        now = utcnow()
+        try:
+            async with self._save_lock, self.session() as s, s.begin():
+                row = m.DigestLedger(subscription_id=sub.id, slot_key=slot_key, slot_at=slot_at, run_id=run_id,
+                                     state=state, catching_up=catching_up, channel_id=sub.channel_id,
+                                     claimed_at=now, updated_at=now, note=note)
+                s.add(row)
+            return row
+        except IntegrityError:
+            return None
+
+    async def ledger_done(self, row_id: int, *, state: str, message_ts: str | None = None,
+                          cursor_to: int | None = None, note: str | None = None) -> None:
+        """Record the outcome; a posted digest moves the subscription's cursor in the same transaction."""
+        async with self._save_lock, self.session() as s, s.begin():
+            row = await s.get(m.DigestLedger, row_id)
+            if row is None:
+                return
+            row.state, row.updated_at = state, utcnow()
+            row.message_ts = message_ts or row.message_ts
+            row.note = note or row.note
+            if cursor_to is not None:
+                row.cursor_to = cursor_to
+                sub = await s.get(m.Subscription, row.subscription_id)
+                if sub is not None and cursor_to > (sub.cursor_article_id or 0):
+                    sub.cursor_article_id = cursor_to
+
+    async def stale_claims(self, lease: timedelta) -> list[m.DigestLedger]:
+        async with self.session() as s:
+            return list((await s.execute(select(m.DigestLedger).where(
+                m.DigestLedger.state == "claimed", m.DigestLedger.claimed_at < utcnow() - lease))).scalars())
+
+    async def take_over(self, row: m.DigestLedger) -> bool:
+        """Compare-and-swap on claimed_at: of several replicas recovering one claim, exactly one wins."""
+        async with self._save_lock, self.session() as s, s.begin():
+            result = await s.execute(
+                m.DigestLedger.__table__.update()
+                .where(m.DigestLedger.id == row.id, m.DigestLedger.state == "claimed",
+                       m.DigestLedger.claimed_at == row.claimed_at)
+                .values(claimed_at=utcnow()))
+            return (result.rowcount or 0) == 1
+
+    async def ledger(self, sub_id: int | None = None, limit: int = 50) -> list[m.DigestLedger]:
+        async with self.session() as s:
+            q = select(m.DigestLedger).order_by(m.DigestLedger.id.desc()).limit(limit)
+            if sub_id is not None:
+                q = q.where(m.DigestLedger.subscription_id == sub_id)
+            return list((await s.execute(q)).scalars())
+
+    async def slot_keys(self, sub_id: int) -> set[str]:
+        async with self.session() as s:
+            return set((await s.execute(select(m.DigestLedger.slot_key).where(
+                m.DigestLedger.subscription_id == sub_id))).scalars())
+
+    async def digest_rows(self, cursor: int, limit: int = 200) -> list[tuple[m.Article, dict]]:
+        """Relevant analysed articles stored after ``cursor`` (article id), oldest first."""
+        async with self.session() as s:
+            rows = (await s.execute(
+                select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
+                .where(m.Article.id > cursor, m.Analysis.relevance_label == "launch-policy")
+                .order_by(m.Article.id).limit(limit))).all()
+            return [(a, b) for a, b in rows]
+
+    async def max_article_id(self) -> int:
+        async with self.session() as s:
+            return (await s.execute(select(func.max(m.Article.id)))).scalar_one() or 0
+
+    async def partners_seen_before(self, cursor: int, names: list[str]) -> set[str]:
+        if not names:
+            return set()
+        async with self.session() as s:
+            return set((await s.execute(select(m.PartnerMention.entity).distinct().where(
+                m.PartnerMention.article_id <= cursor, m.PartnerMention.entity.in_(names)))).scalars())
+
     async def cluster_sources(self, cluster_id: int) -> list[str]:
         async with self.session() as s:
             return list((await s.execute(select(m.Article.url).where(m.Article.cluster_id == cluster_id)
