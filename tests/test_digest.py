@@ -61,7 +61,8 @@ def test_dst_gap_and_overlap_give_one_slot_each_day():
     assert [slot_key(t, tz) for t in fall] == ["2025-11-02T01:30", "2025-11-03T01:30"]
     spring = fire_times("30 2 * * *", tz, datetime(2025, 3, 8, 12, tzinfo=UTC), datetime(2025, 3, 10, 12, tzinfo=UTC))
     assert len(spring) == 2 and len({slot_key(t, tz) for t in spring}) == 2
-    oslo = fire_times("0 8 * * *", "Europe/Oslo", datetime(2025, 3, 29, tzinfo=UTC), datetime(2025, 3, 31, 12, tzinfo=UTC))
+    oslo = fire_times("0 8 * * *", "Europe/Oslo", datetime(2025, 3, 29, tzinfo=UTC),
+                      datetime(2025, 3, 31, 12, tzinfo=UTC))
     assert [t.astimezone(UTC).hour for t in oslo] == [7, 6, 6]  # 08:00 local across the switch to summer time
 
 

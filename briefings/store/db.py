@@ -43,6 +43,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
     async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # replicas starting together migrate one at a time
+            await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(2026112601)")
         await conn.run_sync(run)
 
 
