@@ -54,6 +54,21 @@ class DigestPoster:
         self.pace = pace
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
+        # Fan-out: many channels due at once usually share a cursor and filters, so their digests are the
+        # same; build each distinct one once (briefly cached, keyed by everything the content depends on).
+        self._built: dict[tuple, tuple[float, asyncio.Task]] = {}
+
+    async def _digest(self, sub, catching_up: bool):
+        newest = await self.rt.store.max_article_id()
+        key = (sub.cursor_article_id or 0, tuple((sub.filters or {}).get("terms", [])), newest, catching_up)
+        now = time.monotonic()
+        hit = self._built.get(key)
+        if hit is None or now - hit[0] > 30:
+            self._built = {k: v for k, v in self._built.items() if now - v[0] <= 30}
+            hit = (now, asyncio.ensure_future(build_digest(self.rt.store, sub, catching_up=catching_up)))
+            self._built[key] = hit
+        digest = await hit[1]
+        return digest.model_copy(update={"channel_id": sub.channel_id, "schedule": sub.schedule_text})
 
     async def _post(self, channel: str, msg: render.Message, **extra) -> str:
         lock = self._locks.setdefault(channel, asyncio.Lock())
@@ -80,7 +95,7 @@ class DigestPoster:
         return await self.deliver(sub, row)
 
     async def deliver(self, sub, row) -> str:
-        digest = await build_digest(self.rt.store, sub, catching_up=row.catching_up)
+        digest = await self._digest(sub, row.catching_up)
         if digest.empty and not sub.post_when_empty:
             await self.rt.store.ledger_done(row.id, state="empty", cursor_to=digest.cursor_to)
             return "empty"

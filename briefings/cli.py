@@ -356,6 +356,79 @@ def latest(limit: int = typer.Option(5), as_json: bool = typer.Option(False, "--
                                               if r["also_covered_by"] else ""), style="dim"))
 
 
+digest_app = typer.Typer(help="Channel digests (mirrors /launchbrief digest).", no_args_is_help=True)
+app.add_typer(digest_app, name="digest")
+
+
+@digest_app.command("list")
+def digest_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Every channel's digest subscription with its next run and last deliveries."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from .schedule import next_slot, zone
+
+    async def go():
+        store = await _store()
+        try:
+            subs = await store.subscriptions()
+            return [(s, await store.ledger(s.id, limit=3)) for s in subs]
+        finally:
+            await store.close()
+
+    rows = []
+    from .store.repo import utcnow
+
+    for sub, ledger in _run(go()):
+        nxt = next_slot(sub.cron, sub.timezone, utcnow())
+        rows.append({"channel": sub.channel_id, "team": sub.team_id, "schedule": sub.schedule_text or sub.cron,
+                     "cron": sub.cron, "timezone": sub.timezone, "filters": (sub.filters or {}).get("terms", []),
+                     "next_run": nxt.astimezone(zone(sub.timezone)).isoformat() if nxt else None,
+                     "recent": [{"slot": r.slot_key, "state": r.state, "ts": r.message_ts} for r in ledger]})
+    if as_json:
+        sys.stdout.write(json.dumps(rows) + "\n")
+        return
+    table = Table(title=f"{len(rows)} digest subscriptions")
+    for col in ("channel", "schedule", "timezone", "next run", "recent slots"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["channel"], Text(r["schedule"]), r["timezone"], r["next_run"] or "never",
+                      Text(", ".join(f"{x['slot']} {x['state']}" for x in r["recent"])))
+    Console().print(table)
+
+
+@digest_app.command("preview")
+def digest_preview(channel: str = typer.Option(..., "--channel", help="Slack channel ID, e.g. C0123456"),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """What the channel's next digest would contain now (nothing is posted, the cursor does not move)."""
+    from .digest import build_digest
+
+    async def go():
+        store = await _store()
+        try:
+            sub = await store.subscription(channel_id=channel)
+            if sub is None:
+                fail(f"channel {channel} has no digest subscription")
+            return await build_digest(store, sub)
+        finally:
+            await store.close()
+
+    digest = _run(go())
+    if as_json:
+        sys.stdout.write(digest.model_dump_json() + "\n")
+        return
+    console = Console()
+    if digest.empty:
+        console.print("nothing new since the last digest", markup=False)
+    for kind, stories in digest.groups.items():
+        console.print(kind, style="bold", markup=False)
+        for st in stories:
+            also = f" (also: {', '.join(st.also)})" if st.also else ""
+            console.print(f"  {st.title or st.url}{also}\n    {st.url}", markup=False)
+    if digest.partners:
+        console.print("partners: " + ", ".join(f"{p.name} ({p.count}){' NEW' if p.new else ''}"
+                                                for p in digest.partners), markup=False)
+
 @app.command("run")
 def run_bot() -> None:
     """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT (/slack/events)."""

@@ -180,3 +180,23 @@ async def test_429_storm_delays_but_neither_loses_nor_duplicates(bot, slack):  #
     # and the same slot again: already claimed, nothing posted
     again = await asyncio.gather(*(sched.poster.run_slot(s.id, datetime.now(UTC), key="storm") for s in subs))
     assert again == ["already"] * 3
+
+
+async def test_cli_mirrors_subscriptions(tmp_path):
+    from briefings.store.repo import Store
+
+    from .test_cli import assert_plain_error, run
+
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'cli-digest.sqlite3'}"
+    store = await Store.open(db_url)
+    await add_stories(store)
+    sub = await store.upsert_subscription("T1", "CCLI", cron="0 8 * * *", timezone="Europe/Oslo", text="daily 08:00")
+    await store.update_subscription(sub.id, cursor_article_id=0)
+    await store.close()
+    env = {"DATABASE_URL": db_url}
+    listed = json.loads(run("digest", "list", "--json", env=env).stdout)
+    assert listed[0]["channel"] == "CCLI" and listed[0]["next_run"].endswith(("+01:00", "+02:00"))
+    preview = json.loads(run("digest", "preview", "--channel", "CCLI", "--json", env=env).stdout)
+    titles = [s["title"] for group in preview["groups"].values() for s in group]
+    assert "Rocket Lab signs launch agreement with Norway" in titles and len(titles) == 2
+    assert_plain_error(run("digest", "preview", "--channel", "CNONE", env=env), "no digest subscription")
