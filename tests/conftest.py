@@ -158,6 +158,18 @@ async def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
         return
+    async for url in _fresh_pg():
+        yield url
+
+
+@pytest.fixture
+async def pg_url():
+    """A fresh database on the local PostgreSQL server (for tests only meaningful with a shared server)."""
+    async for url in _fresh_pg():
+        yield url
+
+
+async def _fresh_pg():
     name = f"lbtest_{uuid.uuid4().hex[:12]}"
     try:
         await _pg_admin(f'CREATE DATABASE "{name}"')

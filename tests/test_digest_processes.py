@@ -82,9 +82,8 @@ async def test_sigkill_between_claim_post_and_confirm_then_restart(tmp_path, fai
         await slack.stop()
 
 
-async def test_two_replicas_on_postgresql_post_each_slot_once(db_url):
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the replica test is for the shared PostgreSQL store")
+async def test_two_replicas_on_postgresql_post_each_slot_once(pg_url):
+    db_url = pg_url
     slack = await SlackDouble().start()
     channels = [f"CREP{i}" for i in range(6)]
     await subscribe_with_missed_slot(db_url, channels)
