@@ -54,7 +54,7 @@ class DigestScheduler:
         if self.poll_every.total_seconds() > 0:
             self.scheduler.add_job(self._poll, IntervalTrigger(seconds=self.poll_every.total_seconds()),
                                    id="poll-feeds", replace_existing=True)
-        self.scheduler.add_job(self.poster.recover, IntervalTrigger(minutes=1), id="recover", replace_existing=True)
+        self.scheduler.add_job(self._housekeeping, IntervalTrigger(minutes=1), id="recover", replace_existing=True)
         self.scheduler.start()
 
     def shutdown(self) -> None:
@@ -98,6 +98,10 @@ class DigestScheduler:
                                            state="skipped", note="missed while the bot was down")
         if now - latest <= self.catch_up:
             await self.poster.run_slot(sub.id, latest, catching_up=True)
+
+    async def _housekeeping(self) -> None:
+        await self.poster.recover()
+        await self.rt.store.prune_events()
 
     async def _poll(self) -> None:
         from briefings.ingest import Ingestor

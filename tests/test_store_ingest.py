@@ -187,3 +187,11 @@ async def test_same_url_with_tracking_parameters_is_one_article(store: Store):
     r2 = await store.save(a.model_copy(update={"url": "http://example.org/news/esrange?id=3&fbclid=abc"}), brief)
     assert r1.created and not r2.created and r2.reason == "same-url"
     assert canonical_url("HTTP://WWW.Example.org:443/a/b/?utm_medium=z") == "https://www.example.org/a/b"
+
+
+async def test_event_ids_are_claimed_once_and_pruned_later(store: Store):
+    assert await store.claim_event("Ev1") is True
+    assert await store.claim_event("Ev1") is False
+    assert await store.prune_events(timedelta(days=2)) == 0
+    assert await store.prune_events(timedelta(seconds=-1)) == 1  # everything is older than "in one second"
+    assert await store.claim_event("Ev1") is True

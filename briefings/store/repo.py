@@ -463,6 +463,12 @@ class Store:
         except IntegrityError:
             return False
 
+    async def prune_events(self, older_than: timedelta = timedelta(days=2)) -> int:
+        """Forget processed event ids older than Slack's retry window (it retries for minutes, not days)."""
+        async with self._save_lock, self.session() as s, s.begin():
+            result = await s.execute(delete(m.SlackEvent).where(m.SlackEvent.received_at < utcnow() - older_than))
+            return result.rowcount or 0
+
     async def subscriptions(self, team_id: str | None = None) -> list[m.Subscription]:
         async with self.session() as s:
             q = select(m.Subscription).order_by(m.Subscription.id)
