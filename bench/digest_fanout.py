@@ -1,7 +1,7 @@
 """Digest fan-out: N subscribed channels due at once, a share of posts answered 429, in one run.
 
 Each channel's digest is long enough to need a parent message plus thread replies, so per-channel pacing
-(about one message a second, Slack's limit) matters. The loopback Slack double answers RATIO of
+(about one message a second, Slack's limit) matters. The loopback Slack double (its own process) answers RATIO of
 chat.postMessage calls with 429 and Retry-After: 1.
 
 The pacing floor is the least time the run could take given what the double answered: for each channel,
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +31,7 @@ from briefings.config import Settings  # noqa: E402
 from briefings.engine import brief_text  # noqa: E402
 from briefings.models import Article  # noqa: E402
 from tests.slack_client import SECRET, TOKEN  # noqa: E402
-from tests.slack_double import SlackDouble  # noqa: E402
+import httpx  # noqa: E402
 
 PARTNERS = ["Rocket Lab", "Arianespace", "JAXA", "Isar Aerospace", "SpaceX", "Orbex", "ISRO", "Firefly Aerospace"]
 SITES = ["Andøya Spaceport in Norway", "the Guiana Space Centre in Kourou, France", "Tanegashima Space Center in Japan",
@@ -45,10 +46,14 @@ async def main() -> int:
     ap.add_argument("--stories", type=int, default=30)
     args = ap.parse_args()
 
-    slack = await SlackDouble(rate_limit_ratio=args.ratio).start()
+    # the Slack double runs in its own process: Slack's work is not ours, so it must not share our CPU
+    double = subprocess.Popen([sys.executable, "-m", "tests.slack_double", str(args.ratio)], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    api_port, state_port = map(int, double.stdout.readline().split())
     tmp = tempfile.mkdtemp()
     settings = Settings(_env_file=None, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                        slack_api_url=slack.api_url, database_url=f"sqlite+aiosqlite:///{tmp}/fanout.sqlite3")
+                        slack_api_url=f"http://127.0.0.1:{api_port}/api/",
+                        database_url=f"sqlite+aiosqlite:///{tmp}/fanout.sqlite3")
     rt = await Runtime.start(settings)
     for i in range(args.stories):
         partner, site = PARTNERS[i % len(PARTNERS)], SITES[i % len(SITES)]
@@ -71,14 +76,18 @@ async def main() -> int:
     # the same slot again (a second replica, a retry): must post nothing
     again = await asyncio.gather(*(sched.poster.run_slot(s.id, slot) for s in subs))
 
-    per_channel = {s.channel_id: len(slack.top_level(s.channel_id)) for s in subs}
-    messages = {s.channel_id: len(slack.messages.get(s.channel_id, [])) for s in subs}
-    floor = max(args.pace * (messages[c] - 1) + slack.served_429.get(c, 0) for c in per_channel)
+    async with httpx.AsyncClient() as http:
+        state = (await http.get(f"http://127.0.0.1:{state_port}/_state")).json()
+    double.terminate()
+    posted = state["messages"]
+    per_channel = {s.channel_id: len([m for m in posted.get(s.channel_id, []) if not m.get("thread_ts")])
+                   for s in subs}
+    messages = {s.channel_id: len(posted.get(s.channel_id, [])) for s in subs}
+    floor = max(args.pace * (messages[c] - 1) + state["served_429"].get(c, 0) for c in per_channel)
     lost = sum(1 for n in per_channel.values() if n == 0)
     dup = sum(n - 1 for n in per_channel.values() if n > 1)
-    n429 = sum(1 for c in slack.calls if c.method == "chat.postMessage") - sum(messages.values())
+    n429 = state["calls"].get("chat.postMessage", 0) - sum(messages.values())
     await rt.close()
-    await slack.stop()
 
     print(f"{args.channels} channels due at once, {args.stories} new stories each "
           f"({max(messages.values())} messages per digest: parent + thread), pace {args.pace:g} s/message/channel, "

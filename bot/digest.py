@@ -55,12 +55,12 @@ class DigestPoster:
         self._locks: dict[str, asyncio.Lock] = {}
         self._last: dict[str, float] = {}
         # Fan-out: many channels due at once usually share a cursor and filters, so their digests are the
-        # same; build each distinct one once (briefly cached, keyed by everything the content depends on).
+        # same; build each distinct one once (cached for 30 s, keyed by cursor, filters and catch-up).
         self._built: dict[tuple, tuple[float, asyncio.Task]] = {}
 
     async def _digest(self, sub, catching_up: bool):
-        newest = await self.rt.store.max_article_id()
-        key = (sub.cursor_article_id or 0, tuple((sub.filters or {}).get("terms", [])), newest, catching_up)
+        # A story stored after the cached build is not lost: the cursor moves only to what was included.
+        key = (sub.cursor_article_id or 0, tuple((sub.filters or {}).get("terms", [])), catching_up)
         now = time.monotonic()
         hit = self._built.get(key)
         if hit is None or now - hit[0] > 30:

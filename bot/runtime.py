@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+
+import aiohttp
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
@@ -23,12 +26,34 @@ from briefings.store.repo import Store
 log = logging.getLogger("launchbrief.bot")
 
 
+class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
+    """429: wait exactly what Retry-After says plus a little jitter (slack_sdk's own adds up to a whole
+    second to every wait, which on a 429 storm costs more than the limit itself)."""
+
+    async def prepare_for_next_attempt_async(self, *, state, request, response=None, error=None) -> None:
+        if response is None:
+            raise error  # type: ignore[misc]
+        state.next_attempt_requested = True
+        value = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        try:
+            seconds = float(value[0] if isinstance(value, list) else value) if value is not None else 1.0
+        except (TypeError, ValueError):
+            seconds = 1.0
+        await asyncio.sleep(min(max(seconds, 0.0), 120.0) + random.uniform(0, 0.1))
+        state.increment_current_attempt()
+
+
 def make_client(settings: Settings) -> AsyncWebClient:
-    """Web API client pointed at ``SLACK_API_URL``, retrying 429 (Retry-After), 5xx and connection errors."""
+    """Web API client pointed at ``SLACK_API_URL``, retrying 429 (Retry-After), 5xx and connection errors.
+
+    One shared aiohttp session (kept-alive connections): without it slack_sdk opens a new session, and a new
+    connection, for every call. Call from inside the running event loop.
+    """
     base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
     return AsyncWebClient(
-        token=settings.slack_bot_token, base_url=base, timeout=30,
-        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+        token=settings.slack_bot_token, base_url=base, timeout=30, session=session,
+        retry_handlers=[RetryAfterHandler(max_retry_count=5),
                         AsyncServerErrorRetryHandler(max_retry_count=3),
                         AsyncConnectionErrorRetryHandler(max_retry_count=2)])
 

@@ -200,3 +200,27 @@ class SlackDouble:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
+
+
+async def _serve_forever(ratio: float) -> None:  # pragma: no cover - used by bench/ as a separate process
+    double = SlackDouble(rate_limit_ratio=ratio)
+
+    async def state(_request: web.Request) -> web.Response:
+        return web.json_response({"messages": double.messages, "served_429": double.served_429,
+                                  "calls": {m: len(double.calls_to(m)) for m in {c.method for c in double.calls}}})
+
+    await double.start()
+    app = web.Application()
+    app.router.add_get("/_state", state)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(f"{double.port} {site._server.sockets[0].getsockname()[1]}", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    asyncio.run(_serve_forever(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0))

@@ -111,6 +111,8 @@ class Store:
         # Saving decides duplicates and clusters by reading what is stored, so saves are serialised: in this
         # process by a lock, across processes (replicas on PostgreSQL) by a transaction-scoped advisory lock.
         self._save_lock = asyncio.Lock()  # also taken by every other write: SQLite has one writer at a time
+        self._group_queue: list = []
+        self._group_running = False
 
     @property
     def dialect(self) -> str:
@@ -526,36 +528,85 @@ class Store:
                 q = q.where(m.Subscription.team_id == team_id)
             return (await s.execute(q)).scalars().first()
 
+    async def _group_commit(self, work) -> object:
+        """Run ``work(conn)`` in a transaction shared with every other call queued meanwhile (group commit).
+
+        Many digests due at once each claim and confirm a ledger row; one transaction per batch instead of
+        one per row keeps the fan-out from queueing on the database. Each call still gets its own result,
+        or its own exception.
+        """
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._group_queue.append((work, fut))
+        if not self._group_running:
+            self._group_running = True
+            asyncio.ensure_future(self._group_flush())
+        return await fut
+
+    async def _group_flush(self) -> None:
+        try:
+            while self._group_queue:
+                batch, self._group_queue = self._group_queue, []
+                results: list[tuple[asyncio.Future, object, BaseException | None]] = []
+                try:
+                    async with self._save_lock, self.engine.begin() as conn:
+                        for work, fut in batch:
+                            try:
+                                async with conn.begin_nested():  # a failing call rolls back only itself
+                                    results.append((fut, await work(conn), None))
+                            except IntegrityError as exc:
+                                results.append((fut, None, exc))
+                except Exception as exc:  # the whole batch failed to commit: every caller hears it
+                    results = [(fut, None, exc) for _, fut in batch]
+                for fut, value, exc in results:
+                    if fut.done():
+                        continue
+                    if exc is not None:
+                        fut.set_exception(exc)
+                    else:
+                        fut.set_result(value)
+        finally:
+            self._group_running = False
+
     async def claim_slot(self, sub: m.Subscription, slot_key: str, slot_at: datetime, run_id: str, *,
                          state: str = "claimed", catching_up: bool = False, note: str | None = None
                          ) -> m.DigestLedger | None:
         """Insert the ledger row for (subscription, slot); None when another run claimed it first."""
         now = utcnow()
+        values = {"subscription_id": sub.id, "slot_key": slot_key, "slot_at": slot_at, "run_id": run_id,
+                  "state": state, "catching_up": catching_up, "channel_id": sub.channel_id, "claimed_at": now,
+                  "updated_at": now, "note": note}
+
+        async def work(conn):
+            return (await conn.execute(insert(m.DigestLedger).returning(m.DigestLedger.id), values)).scalar_one()
+
         try:
-            async with self._save_lock, self.session() as s, s.begin():
-                row = m.DigestLedger(subscription_id=sub.id, slot_key=slot_key, slot_at=slot_at, run_id=run_id,
-                                     state=state, catching_up=catching_up, channel_id=sub.channel_id,
-                                     claimed_at=now, updated_at=now, note=note)
-                s.add(row)
-            return row
+            row_id = await self._group_commit(work)
         except IntegrityError:
             return None
+        return m.DigestLedger(id=row_id, **values)
 
     async def ledger_done(self, row_id: int, *, state: str, message_ts: str | None = None,
                           cursor_to: int | None = None, note: str | None = None) -> None:
         """Record the outcome; a posted digest moves the subscription's cursor in the same transaction."""
-        async with self._save_lock, self.session() as s, s.begin():
-            row = await s.get(m.DigestLedger, row_id)
-            if row is None:
-                return
-            row.state, row.updated_at = state, utcnow()
-            row.message_ts = message_ts or row.message_ts
-            row.note = note or row.note
+        ledger = m.DigestLedger.__table__
+        subs = m.Subscription.__table__
+        values = {"state": state, "updated_at": utcnow()}
+        if message_ts:
+            values["message_ts"] = message_ts
+        if note:
+            values["note"] = note
+        if cursor_to is not None:
+            values["cursor_to"] = cursor_to
+
+        async def work(conn):
+            await conn.execute(ledger.update().where(ledger.c.id == row_id).values(**values))
             if cursor_to is not None:
-                row.cursor_to = cursor_to
-                sub = await s.get(m.Subscription, row.subscription_id)
-                if sub is not None and cursor_to > (sub.cursor_article_id or 0):
-                    sub.cursor_article_id = cursor_to
+                sub_id = select(ledger.c.subscription_id).where(ledger.c.id == row_id).scalar_subquery()
+                await conn.execute(subs.update().where(subs.c.id == sub_id, subs.c.cursor_article_id < cursor_to)
+                                   .values(cursor_article_id=cursor_to))
+
+        await self._group_commit(work)
 
     async def stale_claims(self, lease: timedelta) -> list[m.DigestLedger]:
         async with self.session() as s:
