@@ -157,25 +157,28 @@ class Store:
 
     async def feed_succeeded(self, feed_id: int, *, etag: str | None, last_modified: str | None,
                              next_poll: datetime, title: str | None = None, page_error: str | None = None) -> None:
-        async with self._save_lock, self.session() as s, s.begin():
-            feed = await s.get(m.Feed, feed_id)
-            if feed is None:
-                return
-            feed.etag, feed.last_modified = etag or feed.etag, last_modified or feed.last_modified
-            feed.last_success, feed.consecutive_failures, feed.next_poll = utcnow(), 0, next_poll
-            if title and not feed.title:
-                feed.title = title
-            if page_error:
-                feed.last_error, feed.last_error_at = page_error, utcnow()
+        feeds = m.Feed.__table__
+        values: dict = {"last_success": utcnow(), "consecutive_failures": 0, "next_poll": next_poll}
+        if etag:
+            values["etag"] = etag
+        if last_modified:
+            values["last_modified"] = last_modified
+        if page_error:
+            values.update(last_error=page_error[:1000], last_error_at=utcnow())
+        async with self._save_lock, self.engine.begin() as conn:
+            await conn.execute(feeds.update().where(feeds.c.id == feed_id).values(**values))
+            if title:
+                await conn.execute(feeds.update().where(feeds.c.id == feed_id, feeds.c.title.is_(None))
+                                   .values(title=title))
 
     async def feed_failed(self, feed_id: int, error: str, next_poll: datetime) -> int:
-        async with self._save_lock, self.session() as s, s.begin():
-            feed = await s.get(m.Feed, feed_id)
-            if feed is None:
-                return 0
-            feed.consecutive_failures = (feed.consecutive_failures or 0) + 1
-            feed.last_error, feed.last_error_at, feed.next_poll = error[:1000], utcnow(), next_poll
-            return feed.consecutive_failures
+        feeds = m.Feed.__table__
+        async with self._save_lock, self.engine.begin() as conn:
+            await conn.execute(feeds.update().where(feeds.c.id == feed_id).values(
+                consecutive_failures=feeds.c.consecutive_failures + 1, last_error=error[:1000],
+                last_error_at=utcnow(), next_poll=next_poll))
+            return (await conn.execute(select(feeds.c.consecutive_failures).where(feeds.c.id == feed_id))
+                    ).scalar_one_or_none() or 0
 
     # --------------------------------------------------------------- articles
     async def known(self, *, feed_id: int | None, entry_id: str | None, url: str | None) -> bool:
@@ -250,7 +253,7 @@ class Store:
                 for band, cluster_id, sig in rows:
                     band_index.setdefault(band, []).append((cluster_id, sig or []))
 
-            new_rows: list[tuple[int, SaveItem, str, m.Article, list[int]]] = []
+            new_rows: list[tuple[int, SaveItem, str, dict, list[int]]] = []
             new_clusters: list[str] = []
             batch_canons: set[str] = set()
             for i, (it, url, canon, chash, sig, bands) in enumerate(prepared):
@@ -275,36 +278,43 @@ class Store:
                 by_hash.setdefault(chash, cluster)
                 for b in bands:  # later items in this batch can join this story too
                     band_index.setdefault(b, []).append((cluster, sig))
-                row = m.Article(
+                row = dict(
                     canonical_url=canon, url=url, feed_id=feed_id, entry_id=it.entry_id,
                     source=it.article.site_name, title=it.article.title,
                     published=it.article.published or now.date(), text=it.article.text, content_hash=chash,
                     language=it.article.language, cluster_id=cluster, minhash=sig, summary=it.summary,
                     fetched_at=now)
-                new_rows.append((i, it, reason, row, bands))  # added below, once cluster ids are real
+                new_rows.append((i, it, reason, row, bands))  # inserted below, once cluster ids are real
             if new_clusters:
                 ids = (await s.execute(
                     insert(m.StoryCluster).returning(m.StoryCluster.id, sort_by_parameter_order=True),
                     [{"first_seen": now, "signature": sig16} for sig16 in new_clusters])).scalars().all()
                 for _, _, _, row, _ in new_rows:
-                    if row.cluster_id is not None and row.cluster_id < 0:
-                        row.cluster_id = ids[-row.cluster_id - 1]
-            if new_rows:
-                s.add_all([row for _, _, _, row, _ in new_rows])
-                await s.flush()  # one multi-row INSERT for the batch; ids come back
-            band_rows = [{"band": b, "article_id": row.id} for _, _, _, row, bands in new_rows for b in set(bands)]
+                    if row["cluster_id"] is not None and row["cluster_id"] < 0:
+                        row["cluster_id"] = ids[-row["cluster_id"] - 1]
+            if new_rows:  # Core multi-row INSERT ... RETURNING: no ORM unit of work for a batch of rows
+                ids = (await s.execute(insert(m.Article).returning(m.Article.id, sort_by_parameter_order=True),
+                                       [row for _, _, _, row, _ in new_rows])).scalars().all()
+                for (_, _, _, row, _), new_id in zip(new_rows, ids, strict=True):
+                    row["id"] = new_id
+            band_rows = [{"band": b, "article_id": row["id"]} for _, _, _, row, bands in new_rows for b in set(bands)]
             if band_rows:
-                await s.execute(insert(m.MinhashBand), band_rows)  # executemany, no ORM objects
+                await s.execute(insert(m.MinhashBand), band_rows)  # executemany
+            analyses, mentions = [], []
             for i, it, reason, row, _bands in new_rows:
                 if it.brief is not None and reason != "same-content":
-                    s.add(m.Analysis(article_id=row.id, engine_version=it.brief.engine_version or ENGINE_VERSION,
-                                     brief=it.brief.model_dump(mode="json"),
-                                     relevance_label=it.brief.relevance.label,
-                                     relevance_score=it.brief.relevance.score, created_at=now))
-                    s.add_all([m.PartnerMention(article_id=row.id, entity=p.name, kind=p.kind, country=p.country,
-                                                role=p.role[:200], tier=p.tier, mentioned_on=row.published)
-                               for p in it.brief.partners])
-                results[i] = SaveResult(row.id, True, row.cluster_id, reason)
+                    analyses.append(dict(article_id=row["id"], engine_version=it.brief.engine_version or ENGINE_VERSION,
+                                         brief=it.brief.model_dump(mode="json"),
+                                         relevance_label=it.brief.relevance.label,
+                                         relevance_score=it.brief.relevance.score, created_at=now))
+                    mentions.extend(dict(article_id=row["id"], entity=p.name, kind=p.kind, country=p.country,
+                                         role=p.role[:200], tier=p.tier, mentioned_on=row["published"])
+                                    for p in it.brief.partners)
+                results[i] = SaveResult(row["id"], True, row["cluster_id"], reason)
+            if analyses:
+                await s.execute(insert(m.Analysis), analyses)
+            if mentions:
+                await s.execute(insert(m.PartnerMention), mentions)
         return [r for r in results if r is not None]
 
     @staticmethod
