@@ -47,52 +47,41 @@ def create_app(rt: Runtime) -> AsyncApp:
         got = await rt.store.get_brief(article_id)
         return (article_id, got[1]) if got and got[1] else None
 
-    @app.action("share_brief")
-    async def on_share(ack, body, respond):
-        await ack()
+    def button(action_id: str, build) -> None:
+        """A brief's button: ack, then load the brief it belongs to and answer with ``build(found)``."""
 
-        async def work():
-            found = await _brief_of(body)
-            if not found:
-                await respond(response_type="ephemeral", replace_original=False,
-                              **render.error_message("That brief is no longer stored.").as_kwargs())
-                return
-            msg = render.brief_message(found[1], article_id=None, buttons=False)
-            await respond(response_type="in_channel", replace_original=False, **msg.as_kwargs())
+        @app.action(action_id)
+        async def on_button(ack, body, respond):
+            await ack()
 
-        rt.spawn(_guard(work(), respond), "share")
+            async def work():
+                msg, response_type = await build(await _brief_of(body))
+                await respond(response_type=response_type, replace_original=False, **msg.as_kwargs())
 
-    @app.action("show_partners")
-    async def on_partners(ack, body, respond):
-        await ack()
+            rt.spawn(_guard(work(), respond), action_id)
 
-        async def work():
-            found = await _brief_of(body)
-            brief = found[1] if found else {}
-            partners = brief.get("partners") or []
-            b = render.Builder().header(f"Partners: {brief.get('title') or 'article'}")
-            if partners:
-                b.section("\n".join(render.partner_line(p) for p in partners))
-            else:
-                b.section("This article names no launch partners.")
-            await respond(response_type="ephemeral", replace_original=False,
-                          **b.build("Partners: " + ", ".join(p["name"] for p in partners)).as_kwargs())
+    async def share(found):
+        if not found:
+            return render.error_message("That brief is no longer stored."), "ephemeral"
+        return render.brief_message(found[1], article_id=None, buttons=False), "in_channel"
 
-        rt.spawn(_guard(work(), respond), "partners")
+    async def partners(found):
+        brief = found[1] if found else {}
+        partner_list = brief.get("partners") or []
+        b = render.Builder().header(f"Partners: {brief.get('title') or 'article'}")
+        b.section("\n".join(render.partner_line(p) for p in partner_list) if partner_list
+                  else "This article names no launch partners.")
+        return b.build("Partners: " + ", ".join(p["name"] for p in partner_list)), "ephemeral"
 
-    @app.action("more_like_this")
-    async def on_more(ack, body, respond):
-        await ack()
+    async def more_like_this(found):
+        brief = found[1] if found else {}
+        terms = " ".join([p["name"] for p in (brief.get("partners") or [])[:3]] or [brief.get("title") or ""])
+        hits = [h for h in await rt.store.search(terms, limit=6) if not found or h.article_id != found[0]]
+        return render.search_message(f"more like “{brief.get('title') or terms}”", hits[:5]), "ephemeral"
 
-        async def work():
-            found = await _brief_of(body)
-            brief = found[1] if found else {}
-            terms = " ".join([p["name"] for p in (brief.get("partners") or [])[:3]] or [brief.get("title") or ""])
-            hits = [h for h in await rt.store.search(terms, limit=6) if not found or h.article_id != found[0]]
-            await respond(response_type="ephemeral", replace_original=False,
-                          **render.search_message(f"more like “{brief.get('title') or terms}”", hits[:5]).as_kwargs())
-
-        rt.spawn(_guard(work(), respond), "more")
+    button("share_brief", share)
+    button("show_partners", partners)
+    button("more_like_this", more_like_this)
 
     # ------------------------------------------------------------------------------ @launchbrief
     @app.event("app_mention")

@@ -89,6 +89,15 @@ async def _store():
     return await Store.open(get_settings().database_url)
 
 
+async def _with_store(fn):
+    """Open the store (migrating it), run ``await fn(store)``, always close it."""
+    store = await _store()
+    try:
+        return await fn(store)
+    finally:
+        await store.close()
+
+
 def _date(value: str | None) -> date | None:
     if value is None:
         return None
@@ -144,14 +153,7 @@ def feeds_add(url: str = typer.Argument(None, help="Feed URL (RSS, Atom or JSON 
 @feeds_app.command("remove")
 def feeds_remove(url: str) -> None:
     """Stop following a feed (stored articles are kept)."""
-    async def go():
-        store = await _store()
-        try:
-            return await store.remove_feed(url)
-        finally:
-            await store.close()
-
-    if not _run(go()):
+    if not _run(_with_store(lambda store: store.remove_feed(url))):
         fail(f"no feed with URL {url}")
     Console().print(f"removed {url}", markup=False)
 
@@ -162,14 +164,7 @@ def feeds_list(as_json: bool = typer.Option(False, "--json")) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    async def go():
-        store = await _store()
-        try:
-            return await store.list_feeds()
-        finally:
-            await store.close()
-
-    feeds = _run(go())
+    feeds = _run(_with_store(lambda store: store.list_feeds()))
     rows = [{"url": f.url, "title": f.title, "last_success": f.last_success and f.last_success.isoformat(),
              "last_error": f.last_error, "consecutive_failures": f.consecutive_failures,
              "next_poll": f.next_poll and f.next_poll.isoformat()} for f in feeds]
@@ -239,14 +234,7 @@ def search(query: str, since: str = typer.Option(None, help="Only articles publi
     """Full-text search over stored articles, ranked, with a snippet."""
     from rich.text import Text
 
-    async def go():
-        store = await _store()
-        try:
-            return await store.search(query, since=_date(since), limit=limit)
-        finally:
-            await store.close()
-
-    hits = _run(go())
+    hits = _run(_with_store(lambda store: store.search(query, since=_date(since), limit=limit)))
     if as_json:
         sys.stdout.write(json.dumps([{"id": h.article_id, "title": h.title, "url": h.url, "source": h.source,
                                       "published": h.published and h.published.isoformat(),
@@ -278,16 +266,12 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
         ent = kb.by_name(name)
         name = ent.name if ent else name
 
-    async def go():
-        store = await _store()
-        try:
-            stats = await store.partner_stats(since=_date(since), name=name)
-            arts = await store.partner_articles(name, since=_date(since)) if name else []
-            return stats, arts
-        finally:
-            await store.close()
+    async def go(store):
+        stats = await store.partner_stats(since=_date(since), name=name)
+        arts = await store.partner_articles(name, since=_date(since)) if name else []
+        return stats, arts
 
-    stats, arts = _run(go())
+    stats, arts = _run(_with_store(go))
     if name and not stats:
         fail(f"no stored article names {name} as a partner")
     rows = [{"partner": s.entity, "kind": s.kind, "country": s.country, "tier": s.tier, "mentions": s.mentions,
@@ -328,14 +312,7 @@ def latest(limit: int = typer.Option(5), as_json: bool = typer.Option(False, "--
     """The top recent launch-policy stories, one per story cluster."""
     from rich.text import Text
 
-    async def go():
-        store = await _store()
-        try:
-            return await store.latest(limit=limit)
-        finally:
-            await store.close()
-
-    items = _run(go())
+    items = _run(_with_store(lambda store: store.latest(limit=limit)))
     rows = [{"id": a.id, "title": a.title, "url": a.url, "source": a.source,
              "published": a.published and a.published.isoformat(),
              "tldr": (b.get("tldr") or {}).get("text"), "partners": [p["name"] for p in b.get("partners", [])],
@@ -368,18 +345,13 @@ def digest_list(as_json: bool = typer.Option(False, "--json")) -> None:
 
     from .schedule import next_slot, zone
 
-    async def go():
-        store = await _store()
-        try:
-            subs = await store.subscriptions()
-            return [(s, await store.ledger(s.id, limit=3)) for s in subs]
-        finally:
-            await store.close()
+    async def go(store):
+        return [(s, await store.ledger(s.id, limit=3)) for s in await store.subscriptions()]
 
     rows = []
     from .store.repo import utcnow
 
-    for sub, ledger in _run(go()):
+    for sub, ledger in _run(_with_store(go)):
         nxt = next_slot(sub.cron, sub.timezone, utcnow())
         rows.append({"channel": sub.channel_id, "team": sub.team_id, "schedule": sub.schedule_text or sub.cron,
                      "cron": sub.cron, "timezone": sub.timezone, "filters": (sub.filters or {}).get("terms", []),
@@ -403,17 +375,13 @@ def digest_preview(channel: str = typer.Option(..., "--channel", help="Slack cha
     """What the channel's next digest would contain now (nothing is posted, the cursor does not move)."""
     from .digest import build_digest
 
-    async def go():
-        store = await _store()
-        try:
-            sub = await store.subscription(channel_id=channel)
-            if sub is None:
-                fail(f"channel {channel} has no digest subscription")
-            return await build_digest(store, sub)
-        finally:
-            await store.close()
+    async def go(store):
+        sub = await store.subscription(channel_id=channel)
+        if sub is None:
+            fail(f"channel {channel} has no digest subscription")
+        return await build_digest(store, sub)
 
-    digest = _run(go())
+    digest = _run(_with_store(go))
     if as_json:
         sys.stdout.write(digest.model_dump_json() + "\n")
         return
