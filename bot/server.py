@@ -74,7 +74,11 @@ async def serve(settings: Settings) -> None:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            handler = AsyncSocketModeHandler(create_app(rt), settings.slack_app_token)
+            from slack_sdk.web.async_client import AsyncWebClient
+
+            # apps.connections.open goes to SLACK_API_URL too (tests point it at a loopback double)
+            handler = AsyncSocketModeHandler(create_app(rt), settings.slack_app_token,
+                                             web_client=AsyncWebClient(base_url=rt.client.base_url))
             await handler.connect_async()
             log.info("launchbrief connected in Socket Mode")
             await stop.wait()

@@ -63,6 +63,8 @@ class SlackDouble:
     served_429: dict[str, float] = field(default_factory=dict)  # channel -> Retry-After seconds served
     rate_limit_ratio: float = 0.0  # answer this share of chat.postMessage calls with 429
     _rng_state: int = 12345
+    sockets: list = field(default_factory=list)  # open Socket Mode connections (aiohttp WebSocketResponse)
+    socket_acks: list[dict] = field(default_factory=list)  # what the app sent back over Socket Mode
     port: int = 0
     _ts: int = 0
     _runner: web.AppRunner | None = None
@@ -130,6 +132,10 @@ class SlackDouble:
             self.served_429[channel] = self.served_429.get(channel, 0) + retry
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                      headers={"Retry-After": str(retry)})
+        if method == "apps.connections.open":  # Socket Mode: an app-level token buys a websocket URL
+            if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
             return web.json_response({"ok": False, "error": "not_authed"})
         if method in MESSAGE_METHODS:
@@ -185,8 +191,31 @@ class SlackDouble:
         self._event.set()
         return web.Response(text="ok")
 
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "debug_info": {"host": "double", "approximate_connection_time": 3600}})
+        self.sockets.append(ws)
+        self._event.set()
+        async for msg in ws:
+            if msg.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(msg.data))
+                self._event.set()
+        self.sockets.remove(ws)
+        return ws
+
+    async def send_envelope(self, envelope_type: str, payload: dict, *, envelope_id: str,
+                            retry_attempt: int = 0) -> None:
+        """Deliver a Socket Mode envelope to the connected app, as Slack would."""
+        body = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
+                "accepts_response_payload": envelope_type != "events_api", "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else ""}
+        await self.sockets[-1].send_json(body)
+
     async def start(self) -> SlackDouble:
         app = web.Application()
+        app.router.add_get("/socket", self.socket)
         app.router.add_post("/api/{method}", self.api)
         app.router.add_get("/api/{method}", self.api)
         app.router.add_post("/response/{name}", self.response)
