@@ -32,13 +32,24 @@ def fail(message: str, code: int = 1) -> None:
 def brief(
     source: str = typer.Argument(..., help="A URL, a file (HTML or text), '-' for stdin, or 'sample'."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of the terminal brief."),
+    save: bool = typer.Option(False, "--save", help="Also remember it in the archive (DATABASE_URL)."),
 ) -> None:
     """Brief one article: summary, launch partners, quotes, relevance."""
-    from .engine import brief_source
+    from .engine import article_from_source
     from .render_terminal import render_brief
 
+    async def go():
+        from .engine import analyse
+
+        article = await article_from_source(source)
+        result = analyse(article)
+        saved = None
+        if save:
+            saved = await _with_store(lambda store: store.save(article, result))
+        return result, saved
+
     try:
-        result = asyncio.run(brief_source(source))
+        result, saved = asyncio.run(go())
     except BriefingError as exc:
         fail(exc.message)
         return
@@ -49,6 +60,9 @@ def brief(
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n")
     else:
         render_brief(result, Console())
+    if saved is not None:
+        err.print(f"saved in the archive as article {saved.article_id}"
+                  + ("" if saved.created else f" (already stored: {saved.reason})"), markup=False)
 
 
 # ------------------------------------------------------------------------------------------ the archive

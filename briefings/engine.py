@@ -100,10 +100,20 @@ def read_local(source: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-async def brief_source(source: str, fetcher: Fetcher | None = None) -> Brief:
+async def article_from_source(source: str, fetcher: Fetcher | None = None) -> Article:
+    """A URL, a file path, ``-`` (stdin) or ``sample`` -> the extracted article."""
     looks_like_url = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", source) and not Path(source).exists()
     if looks_like_url or source.startswith("<http"):
-        return await brief_url(source, fetcher)
+        if fetcher is None:
+            async with Fetcher() as owned:
+                return await fetch_article(source, owned)
+        return await fetch_article(source, fetcher)
     if source in ("sample", "--sample"):
         source = str(SAMPLE_ARTICLE)
-    return brief_text(read_local(source), source="stdin" if source == "-" else source)
+    text = read_local(source)
+    name = "stdin" if source == "-" else source
+    return extract_html(text, source=name) if looks_like_html(text) else extract_text(text, source=name)
+
+
+async def brief_source(source: str, fetcher: Fetcher | None = None) -> Brief:
+    return analyse(await article_from_source(source, fetcher))

@@ -106,3 +106,13 @@ def test_binary_file_and_unknown_command():
     assert_plain_error(run("brief", sys.executable), "binary")
     proc = run("frobnicate")
     assert proc.returncode != 0 and "Traceback" not in proc.stderr.decode()
+
+
+def test_brief_save_then_latest_uses_the_sqlite_archive(tmp_path):
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'readme.sqlite3'}"}
+    first = run("brief", "sample", "--save", env=env)
+    assert first.returncode == 0 and "saved in the archive as article 1" in first.stderr.decode()
+    again = run("brief", "sample", "--save", env=env)
+    assert "already stored" in again.stderr.decode()
+    latest = json.loads(run("latest", "--json", env=env).stdout)
+    assert latest[0]["title"].startswith("Space Force sounds out allies") and "Arianespace" in latest[0]["partners"]
