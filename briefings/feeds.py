@@ -47,6 +47,8 @@ def plain_text(markup: str | None) -> str:
     """Markup to plain text: tags dropped, entities decoded, whitespace folded."""
     if not markup:
         return ""
+    if "<" not in markup and "&" not in markup:  # most titles: nothing to strip or decode
+        return _WS.sub(" ", markup).strip()
     text = _TAG.sub(" ", markup)
     text = html.unescape(text)
     text = _TAG.sub(" ", text)  # entity-encoded tags (&lt;script&gt;) decode to tags: drop those too
