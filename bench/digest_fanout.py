@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,10 @@ from tests.slack_client import SECRET, TOKEN  # noqa: E402
 import httpx  # noqa: E402
 
 PARTNERS = ["Rocket Lab", "Arianespace", "JAXA", "Isar Aerospace", "SpaceX", "Orbex", "ISRO", "Firefly Aerospace"]
+WORDS = ("resilience cadence payload fairing booster range licence budget sovereign constellation polar "
+         "equatorial rideshare engine test pad crew cargo lunar customer award europe asia pacific arctic "
+         "defence capacity reusable upper stage weather window schedule delay regulator congress parliament "
+         "minister treaty export insurance orbit debris tracking telemetry ground station antenna").split()
 SITES = ["Andøya Spaceport in Norway", "the Guiana Space Centre in Kourou, France", "Tanegashima Space Center in Japan",
          "SaxaVord Spaceport in the UK", "Esrange Space Center in Sweden", "Satish Dhawan Space Centre in India"]
 
@@ -55,11 +60,13 @@ async def main() -> int:
                         slack_api_url=f"http://127.0.0.1:{api_port}/api/",
                         database_url=f"sqlite+aiosqlite:///{tmp}/fanout.sqlite3")
     rt = await Runtime.start(settings)
+    rng = random.Random(7)
     for i in range(args.stories):
         partner, site = PARTNERS[i % len(PARTNERS)], SITES[i % len(SITES)]
-        text = (f"{partner} signed launch agreement number {i} to fly from {site}, officials said on day {i}. "
-                f"The partnership covers {i % 4 + 1} launches to polar orbit in story {i}, with contract details "
-                f"to follow, and the agency called it a milestone for its launch policy.")
+        # distinct stories (no two near-duplicates), so each is its own line in the digest
+        filler = " ".join(rng.choices(WORDS, k=40))
+        text = (f"{partner} signed a launch agreement to fly from {site}, officials said. {filler}. "
+                f"The partnership covers launches to polar orbit and the agency called it a launch policy milestone.")
         art = Article(url=f"https://news.example/story-{i}", source="bench", site_name=f"Site {i % 7}",
                       title=f"{partner} agreement {i} for launches from {site.split(' in ')[0]}", text=text)
         await rt.store.save(art, brief_text(f"{art.title}\n\n{text}", source="bench"))

@@ -18,9 +18,9 @@ def alembic_config() -> Config:
     return cfg
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, **pool) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers never block the writer
@@ -32,7 +32,7 @@ def make_engine(url: str) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, **pool)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

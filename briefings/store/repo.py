@@ -121,6 +121,8 @@ class Store:
         self._save_lock = asyncio.Lock()  # also taken by every other write: SQLite has one writer at a time
         self._group_queue: list = []
         self._group_running = False
+        # group commits get a connection of their own, so a burst of reads never queues the ledger writes
+        self._group_engine = make_engine(url, pool_size=1, max_overflow=0)
 
     @property
     def dialect(self) -> str:
@@ -135,6 +137,7 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self._group_engine.dispose()
 
     # ------------------------------------------------------------------ feeds
     async def add_feed(self, url: str, title: str | None = None) -> m.Feed:
@@ -567,7 +570,7 @@ class Store:
                 batch, self._group_queue = self._group_queue, []
                 results: list[tuple[asyncio.Future, object, BaseException | None]] = []
                 try:
-                    async with self._save_lock, self.engine.begin() as conn:
+                    async with self._save_lock, self._group_engine.begin() as conn:
                         for work, fut in batch:
                             try:
                                 async with conn.begin_nested():  # a failing call rolls back only itself
