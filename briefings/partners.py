@@ -214,6 +214,8 @@ def extract_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
 
 
 def _has_role(ent: Entity, cues: set[str], sentence: str, label: str) -> bool:
+    if ent.service == "manufacturer" and "partner" not in cues and "talks" not in cues:
+        return False  # a satellite maker named beside a launch is a customer's supplier, not a launch partner
     if not cues - {"potential", "emerging", "established"}:
         return False
     launch_context = bool(_LAUNCH_CONTEXT.search(sentence))

@@ -58,7 +58,7 @@ class ProviderRecord(BaseModel):
     country: str
     vehicles: list[str] = Field(default_factory=list)
     spaceports: list[str] = Field(default_factory=list)
-    service: Literal["launch", "spaceport", "broker", "ground"]
+    service: Literal["launch", "spaceport", "broker", "ground", "manufacturer"]
     note: str = ""
 
     _c = field_validator("country")(_check_country)
