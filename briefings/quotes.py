@@ -146,19 +146,27 @@ def extract_people_and_quotes(sentences: list[str]) -> tuple[list[Person], list[
     last_speaker: str | None = None
     last_person: str | None = None
 
-    known_full: dict[str, str] = {}  # surname -> First Last, from a pass over the whole article
-    for sent in sentences:
-        for m in _FULL_NAME.finditer(_QUOTE_SPANS.sub(" ", sent)):
-            name = _clean_name(m.group(1))
-            if name and len(name.split()) >= 2:
-                known_full.setdefault(name.split()[-1], name)
+    known_full: dict[str, str] | None = None  # surname -> First Last; built on first need
 
     def full_form(name: str | None) -> str | None:
         """A lone surname ("McDowell tweeted") becomes the full name the article gives elsewhere; a lone
         word the article never gives as part of a full name is not taken for a person."""
+        nonlocal known_full
         if name and len(name.split()) == 1:
+            if known_full is None:
+                known_full = {}
+                for sent in sentences:
+                    for m in _FULL_NAME.finditer(_QUOTE_SPANS.sub(" ", sent)):
+                        full = _clean_name(m.group(1))
+                        if full and len(full.split()) >= 2:
+                            known_full.setdefault(full.split()[-1], full)
             return people.add(known_full[name]) if name in known_full else None
         return name
+
+    if not any(q in s for s in sentences for q in ("“", '"', "‘")):
+        for sent in sentences:  # no quotation in the article: only people and their titles
+            _titles(sent, people)
+        return [Person(name=n, title=(people.full.get(n) or None)) for n in people.order], []
 
     for i, sent in enumerate(sentences):
         _titles(sent, people)
