@@ -65,7 +65,7 @@ async def serve(settings: Settings) -> None:
     rt = await Runtime.start(settings)
     from .scheduler import DigestScheduler
 
-    await DigestScheduler(rt, pace=settings.digest_pace_seconds).start()
+    scheduler = DigestScheduler(rt, pace=settings.digest_pace_seconds)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -81,11 +81,14 @@ async def serve(settings: Settings) -> None:
                                              web_client=AsyncWebClient(base_url=rt.client.base_url))
             await handler.connect_async()
             log.info("launchbrief connected in Socket Mode")
+            rt.spawn(scheduler.start(), "scheduler start")  # recovery and catch-up may take a while
             await stop.wait()
             await handler.close_async()
         else:
             server = await HTTPServer(rt, settings.host, settings.port).start()
             log.info("launchbrief listening on http://%s:%d/slack/events", settings.host, server.port)
+            # serve first: recovery and catch-up (paced posting) must not keep Slack's requests waiting
+            rt.spawn(scheduler.start(), "scheduler start")
             await stop.wait()
             log.info("shutting down")
             await server.stop()
