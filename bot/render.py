@@ -249,7 +249,8 @@ def latest_message(items: list[tuple[Any, dict, list[str]]]) -> Message:
             .build("Nothing stored yet.")
     lines = []
     for art, brief, others in items:
-        partners = ", ".join(p["name"] for p in brief.get("partners", [])[:6])
+        names = [p["name"] for p in brief.get("partners", [])]
+        partners = ", ".join(names[:6]) + (f" +{len(names) - 6} more" if len(names) > 6 else "")
         line = f"• {link(art.url, art.title or art.url)} — {_date(art.published)}"
         if brief.get("tldr"):
             line += f"\n   {esc(clip(brief['tldr']['text'], 300))}"

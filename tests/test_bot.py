@@ -199,3 +199,27 @@ async def test_app_home_and_admin_only_feed_changes(bot, slack, server):
 async def test_health_endpoint(bot):
     resp = await bot.http.get(bot.url.replace("/slack/events", "/healthz"))
     assert resp.status_code == 200 and resp.json()["ok"] is True
+
+
+async def test_latest_partners_and_search_from_the_archive(bot, slack, server):
+    url = server.add("/sample", SAMPLE_ARTICLE.read_bytes())
+    await post(bot.http, bot.url, command_body(url, slack.response_url("b")), FORM)
+    await slack.wait_for(lambda: [r for r in slack.responses if r["_name"] == "b"])
+
+    async def ask(text, name):
+        resp, elapsed = await post(bot.http, bot.url, command_body(text, slack.response_url(name)), FORM)
+        assert resp.status_code == 200 and elapsed < 3
+        return (await slack.wait_for(lambda: [r for r in slack.responses if r["_name"] == name]))[0]
+
+    latest = json.dumps(await ask("", "l"))
+    assert "Latest launch-policy briefing" in latest and "Space Force sounds out allies" in latest
+    assert "partners: Japan, New Zealand, France" in latest and "+3 more" in latest  # one line each, with partners
+    partners = json.dumps(await ask("partners", "p"))
+    assert "Norway" in partners and "Rocket Lab" in partners and "1 mention" in partners
+    detail = json.dumps(await ask("partners rocket lab since:2020-01-01", "pd"))
+    assert "Partner: Rocket Lab" in detail and "Articles naming it" in detail
+    found = json.dumps(await ask("search Panzenhagen partnerships", "s"))
+    assert "Space Force sounds out allies" in found
+    nothing = await ask("search zeppelin", "s0")
+    assert "Nothing stored matches" in nothing["text"]
+    assert not slack.errors
