@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from briefings.digest import build_digest
-from briefings.schedule import ScheduleError, latest_slot, next_slot, parse_schedule, slot_key, zone
+from briefings.schedule import ScheduleError, next_slot, parse_schedule, slot_key, zone
 from briefings.store.repo import utcnow
 
 from . import render
@@ -228,4 +228,4 @@ async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team
     return render.info_message("Digest set. " + describe(sub), f"Digest set: {schedule.text} ({tz})")
 
 
-__all__ = ["DigestPoster", "digest_command", "latest_slot"]
+__all__ = ["DigestPoster", "digest_command"]

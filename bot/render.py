@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from briefings.models import Partner, partners_by_tier
 from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock,
                                      MarkdownTextObject, PlainTextObject, SectionBlock)
 
@@ -198,16 +199,13 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
         out.section("*Key points*\n" + "\n".join(f"• {esc(s['text'])} _[{s['index']}]_" for s in points))
     partners = b.get("partners") or []
     if partners:
-        tiers = {p["country"]: p.get("tier") for p in partners if p["kind"] == "country"}
-        groups: dict[str, list[dict]] = {"established": [], "emerging": [], "other": []}
-        for p in partners:
-            tier = p.get("tier") if p["kind"] == "country" else tiers.get(p.get("country"))
-            groups[tier or "other"].append(p)
+        groups = partners_by_tier([Partner.model_validate(p) for p in partners])
         out.divider()
         for key, label in (("established", "Established launch nations"), ("emerging", "Emerging spaceport nations"),
                            ("other", "Other partners")):
             if groups[key]:
-                out.section(f"*{label}*\n" + "\n".join(partner_line(p) for p in groups[key]))
+                out.section(f"*{label}*\n" + "\n".join(partner_line(p.model_dump(mode="json"))
+                                                        for p in groups[key]))
     quotes = b.get("quotes") or []
     if quotes:
         out.divider()

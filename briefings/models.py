@@ -96,10 +96,14 @@ class Brief(BaseModel):
     engine_version: str
 
     def partners_by_tier(self) -> dict[str, list[Partner]]:
-        """Countries grouped by tier, with each organisation/site placed under its country's tier."""
-        tiers = {p.country: p.tier for p in self.partners if p.kind == "country"}
-        groups: dict[str, list[Partner]] = {"established": [], "emerging": [], "other": []}
-        for p in self.partners:
-            tier = p.tier if p.kind == "country" else tiers.get(p.country)
-            groups[tier or "other"].append(p)
-        return groups
+        return partners_by_tier(self.partners)
+
+
+def partners_by_tier(partners: list[Partner]) -> dict[str, list[Partner]]:
+    """Countries grouped by tier, with each organisation/site placed under its country's tier."""
+    tiers = {p.country: p.tier for p in partners if p.kind == "country"}
+    groups: dict[str, list[Partner]] = {"established": [], "emerging": [], "other": []}
+    for p in partners:
+        tier = p.tier if p.kind == "country" else tiers.get(p.country)
+        groups[tier or "other"].append(p)
+    return groups

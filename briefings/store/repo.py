@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from datasketch import MinHash
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import ENGINE_VERSION
@@ -192,17 +192,6 @@ class Store:
                     ).scalar_one_or_none() or 0
 
     # --------------------------------------------------------------- articles
-    async def known(self, *, feed_id: int | None, entry_id: str | None, url: str | None) -> bool:
-        conds = []
-        if url:
-            conds.append(m.Article.canonical_url == canonical_url(url))
-        if feed_id is not None and entry_id:
-            conds.append(and_(m.Article.feed_id == feed_id, m.Article.entry_id == entry_id))
-        if not conds:
-            return False
-        async with self.session() as s:
-            return (await s.execute(select(m.Article.id).where(or_(*conds)).limit(1))).first() is not None
-
     async def known_keys(self, feed_id: int, entry_ids: list[str], urls: list[str]) -> tuple[set[str], set[str]]:
         """Which of these entry ids (for this feed) and canonical URLs are stored already -- one round trip."""
         canon = [canonical_url(u) for u in urls if u]
@@ -229,14 +218,15 @@ class Store:
         prepared = []
         for it in items:
             url = it.article.url or it.article.source
+            chash = content_hash(it.article.text)
             if url.startswith(("http://", "https://")):
                 canon = canonical_url(url)
             elif it.entry_id:  # a feed entry with no link: its identity is the feed's entry id
                 canon = f"urn:launchbrief:feed:{feed_id}:{it.entry_id}"
             else:
-                canon = f"urn:launchbrief:sha256:{content_hash(it.article.text)}"
+                canon = f"urn:launchbrief:sha256:{chash}"
             sig = [int(v) for v in minhash_of(it.article.text).hashvalues]
-            prepared.append((it, url, canon, content_hash(it.article.text), sig, lsh_bands(sig)))
+            prepared.append((it, url, canon, chash, sig, lsh_bands(sig)))
         results: list[SaveResult | None] = [None] * len(items)
         async with self._save_lock, self.session() as s, s.begin():
             if self.dialect == "postgresql":
@@ -342,13 +332,6 @@ class Store:
                 if j >= best_j:
                     best, best_j = cluster_id, j
         return best
-
-    async def save_with_retry(self, *args, **kwargs) -> SaveResult:
-        """save(), tolerating a concurrent writer (on SQLite, another process) that stored it first."""
-        try:
-            return await self.save(*args, **kwargs)
-        except IntegrityError:
-            return await self.save(*args, **kwargs)
 
     async def save_many_with_retry(self, items: list[SaveItem], *, feed_id: int | None = None) -> list[SaveResult]:
         try:
@@ -664,10 +647,6 @@ class Store:
                 .where(m.Article.id > cursor, m.Analysis.relevance_label == "launch-policy")
                 .order_by(m.Article.id).limit(limit))).all()
             return [(a, b) for a, b in rows]
-
-    async def max_article_id(self) -> int:
-        async with self.session() as s:
-            return (await s.execute(select(func.max(m.Article.id)))).scalar_one() or 0
 
     async def partners_seen_before(self, cursor: int, names: list[str]) -> set[str]:
         if not names:
