@@ -22,6 +22,7 @@ from briefings.schedule import ScheduleError, next_slot, parse_schedule, slot_ke
 from briefings.store.repo import utcnow
 
 from . import render
+from .observability import metered_digest
 from .render import esc
 from .runtime import Runtime
 
@@ -81,6 +82,7 @@ class DigestPoster:
             self._last[channel] = time.monotonic()
             return resp["ts"]
 
+    @metered_digest
     async def run_slot(self, sub_id: int, slot_at: datetime, *, catching_up: bool = False,
                        key: str | None = None) -> str:
         """Claim and deliver one slot. Returns what happened: posted | empty | already | gone."""

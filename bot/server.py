@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncApp
 
 from briefings.config import Settings
 
+from . import observability
 from .app import create_app
 from .runtime import Runtime
 
@@ -35,6 +36,7 @@ def web_app(bolt: AsyncApp, rt: Runtime) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/slack/events", events)
     app.router.add_get("/healthz", health)
+    observability.install(app, rt)  # /readyz, /metrics, request metrics and ids in the logs
     return app
 
 
@@ -61,7 +63,7 @@ class HTTPServer:
 
 
 async def serve(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    observability.configure_from_settings(settings)  # one line per event; JSON when LOG_FORMAT=json
     rt = await Runtime.start(settings)
     from .scheduler import DigestScheduler
 
@@ -81,9 +83,13 @@ async def serve(settings: Settings) -> None:
                                              web_client=AsyncWebClient(base_url=rt.client.base_url))
             await handler.connect_async()
             log.info("launchbrief connected in Socket Mode")
+            probes = web.AppRunner(observability.ops_app(rt), access_log=None)  # /healthz /readyz /metrics
+            await probes.setup()
+            await web.TCPSite(probes, settings.host, settings.port).start()
             rt.spawn(scheduler.start(), "scheduler start")  # recovery and catch-up may take a while
             await stop.wait()
             await handler.close_async()
+            await probes.cleanup()
         else:
             server = await HTTPServer(rt, settings.host, settings.port).start()
             log.info("launchbrief listening on http://%s:%d/slack/events", settings.host, server.port)

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # a claimed digest with no confirmation after this long is recovered (checked in channel history first)
     digest_lease_seconds: float = Field(300, validation_alias=_env("LAUNCHBRIEF_DIGEST_LEASE_SECONDS"))
 
+    # --- running it (logs) ---
+    log_format: str = Field("text", validation_alias=_env("LOG_FORMAT"))  # text | json
+    log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
