@@ -16,7 +16,7 @@ from slack_bolt.async_app import AsyncApp
 
 from briefings.config import Settings
 
-from . import observability
+from . import oauth, observability
 from .app import create_app
 from .runtime import Runtime
 
@@ -37,6 +37,7 @@ def web_app(bolt: AsyncApp, rt: Runtime) -> web.Application:
     app.router.add_post("/slack/events", events)
     app.router.add_get("/healthz", health)
     observability.install(app, rt)  # /readyz, /metrics, request metrics and ids in the logs
+    oauth.install_routes(app, bolt)  # GET /slack/install and /slack/oauth_redirect in OAuth mode
     return app
 
 

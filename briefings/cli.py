@@ -417,8 +417,8 @@ def run_bot() -> None:
     from .config import get_settings
 
     settings = get_settings()
-    if not settings.slack_bot_token:
-        fail("SLACK_BOT_TOKEN is not set (see .env.example)")
+    if not settings.slack_bot_token and not (settings.slack_client_id and settings.slack_client_secret):
+        fail("SLACK_BOT_TOKEN is not set, nor SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (see .env.example)")
     if not settings.slack_app_token and not settings.slack_signing_secret:
         fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
     from bot.server import serve

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     port: int = Field(3000, validation_alias=_env("PORT"))
     host: str = Field("0.0.0.0", validation_alias=_env("HOST"))
     admins: str = Field("", validation_alias=_env("LAUNCHBRIEF_ADMINS"))  # comma-separated Slack user IDs
+    # OAuth install in many workspaces (bot/oauth.py): on when the client id and secret are set
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
+    slack_scopes: str | None = Field(None, validation_alias=_env("SLACK_SCOPES"))  # comma-separated; manifest's
+    slack_redirect_uri: str | None = Field(None, validation_alias=_env("SLACK_REDIRECT_URI"))
 
     # --- schedules (the bot) ---
     poll_minutes: float = Field(30, validation_alias=_env("LAUNCHBRIEF_POLL_MINUTES"))  # 0: the bot never polls
