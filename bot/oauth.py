@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.error import BoltError
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncFailureArgs, AsyncSuccessArgs
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
@@ -42,6 +43,7 @@ log = logging.getLogger("launchbrief.oauth")
 # the bot scopes of slack/manifest.yaml (tests/test_oauth.py checks they agree)
 DEFAULT_SCOPES = "app_mentions:read,commands,chat:write,channels:history,groups:history,users:read"
 STATE_SECONDS = 600
+UNINSTALLED = "launchbrief is not installed in this workspace (uninstalled or its token revoked): digests paused"
 
 
 class OrgInstallRefused(BoltError):
@@ -85,11 +87,38 @@ def _page(title: str, message: str, status: int) -> BoltResponse:
     return BoltResponse(status=status, body=body, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
-async def _success(args: AsyncSuccessArgs) -> BoltResponse:
-    inst = args.installation
-    return _page("launchbrief is installed",
-                 f"launchbrief is now in {inst.team_name or inst.team_id}. Type /launchbrief help in any channel.",
-                 200)
+def _on_success(rt: Runtime):
+    async def success(args: AsyncSuccessArgs) -> BoltResponse:
+        inst = args.installation
+        await resume_team(rt, inst.team_id)  # a reinstall picks its digests up again
+        return _page("launchbrief is installed",
+                     f"launchbrief is now in {inst.team_name or inst.team_id}. Type /launchbrief help in any channel.",
+                     200)
+
+    return success
+
+
+async def pause_team(rt: Runtime, team_id: str | None, reason: str = UNINSTALLED) -> int:
+    """The workspace is gone: unschedule its digests and say why on each (App Home shows ``last_error``)."""
+    if not team_id:
+        return 0
+    scheduler = getattr(rt, "scheduler", None)
+    subs = await rt.store.subscriptions(team_id)
+    for sub in subs:
+        if scheduler is not None:
+            scheduler.unschedule(sub.id)
+        await rt.store.update_subscription(sub.id, last_error=reason)
+    log.warning("workspace %s: %s (%d digest subscriptions paused)", team_id, reason, len(subs))
+    return len(subs)
+
+
+async def resume_team(rt: Runtime, team_id: str | None) -> None:
+    scheduler = getattr(rt, "scheduler", None)
+    for sub in await rt.store.subscriptions(team_id) if team_id else []:
+        if sub.last_error == UNINSTALLED:
+            sub = await rt.store.update_subscription(sub.id, last_error=None) or sub
+            if scheduler is not None:
+                scheduler.schedule(sub)
 
 
 async def _failure(args: AsyncFailureArgs) -> BoltResponse:
@@ -118,7 +147,7 @@ def settings_for(rt: Runtime) -> AsyncOAuthSettings:
         installation_store=InstallationStore(client_id=s.slack_client_id, engine=rt.store.engine),
         state_store=StateStore(expiration_seconds=STATE_SECONDS, engine=rt.store.engine),
         state_expiration_seconds=STATE_SECONDS,
-        callback_options=AsyncCallbackOptions(success=_success, failure=_failure),
+        callback_options=AsyncCallbackOptions(success=_on_success(rt), failure=_failure),
     )
 
 
@@ -128,9 +157,21 @@ def app_kwargs(rt: Runtime) -> dict[str, Any]:
 
 
 def register(app: AsyncApp, rt: Runtime) -> None:
-    """After the listeners: uninstall / revocation events delete the workspace's installation."""
-    if enabled(rt):
-        app.enable_token_revocation_listeners()
+    """Uninstall / bot-token revocation: delete the workspace's installation and pause its digests."""
+    if not enabled(rt):
+        return
+    revocation = AsyncTokenRevocationListeners(app.installation_store)
+
+    @app.event("app_uninstalled")
+    async def on_uninstalled(context) -> None:
+        await revocation.handle_app_uninstalled_events(context)
+        await pause_team(rt, context.team_id)
+
+    @app.event("tokens_revoked")
+    async def on_revoked(event, context) -> None:
+        await revocation.handle_tokens_revoked_events(event, context)
+        if (event.get("tokens") or {}).get("bot"):
+            await pause_team(rt, context.team_id)
 
 
 def install_routes(web_app: web.Application, bolt: AsyncApp) -> None:

@@ -5,9 +5,11 @@ each workspace answered with its own token, and uninstall forgetting it. Single-
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +20,7 @@ from aiohttp import web
 
 from bot import oauth
 from bot.runtime import Runtime
+from bot.scheduler import DigestScheduler
 from bot.server import HTTPServer
 from briefings.config import Settings
 
@@ -141,34 +144,66 @@ async def test_install_exchanges_the_code_stores_it_and_refuses_replayed_or_forg
     assert await store.async_find_bot(enterprise_id="E1", team_id=None, is_enterprise_install=True) is None
 
 
-async def test_each_workspace_is_answered_with_its_own_token_and_uninstall_forgets_it(multi, slack):
+async def test_each_workspace_gets_its_own_token_and_uninstall_stops_only_its_digests(multi, slack):
+    rt = multi.rt
+    scheduler = DigestScheduler(rt, poll_every=timedelta(0), pace=0)
+    await scheduler.start()
+    subs = {}
     for team in ("T2", "T3"):
         slack.grant(f"code-{team}", team)
         assert (await callback(multi, f"code-{team}", await start_install(multi))).status_code == 200
+        sub = await rt.store.upsert_subscription(team, f"C{team}", cron="0 8 * * *", timezone="UTC",
+                                                 text="daily 08:00", created_by="U1")
+        subs[team] = await rt.store.update_subscription(sub.id, post_when_empty=True)
+        scheduler.schedule(subs[team])
+
+    # requests: each workspace's mention is answered with that workspace's token
     url = multi.base + "/slack/events"
     for team in ("T2", "T3"):
         resp, elapsed = await post(multi.http, url, mention(team, f"Ev-{team}"), JSON)
         assert resp.status_code == 200 and elapsed < 3
     posts = await slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) >= 2
                                  and slack.calls_to("chat.postMessage"))
-    used = {c.params["channel"]: c.headers["Authorization"] for c in posts}
-    assert used == {"CT2": "Bearer xoxb-t2-token", "CT3": "Bearer xoxb-t3-token"}
+    assert {c.params["channel"]: c.headers["Authorization"] for c in posts} == {
+        "CT2": "Bearer xoxb-t2-token", "CT3": "Bearer xoxb-t3-token"}
 
-    # work outside a request (digests) gets the workspace's own client
-    client = await oauth.client_for_team(multi.rt, "T3")
-    assert client is not None and client.token == "xoxb-t3-token"
+    # scheduled digests, outside any request: each posted with its own workspace's token
+    poster = scheduler.poster
+    now = datetime.now(UTC)
+    for team in ("T2", "T3"):
+        assert await poster.run_slot(subs[team].id, now, key=f"k1-{team}") == "posted"
+    digests = [c for c in slack.calls_to("chat.postMessage") if c.params.get("metadata")]
+    assert {c.params["channel"]: c.headers["Authorization"] for c in digests} == {
+        "CT2": "Bearer xoxb-t2-token", "CT3": "Bearer xoxb-t3-token"}
 
-    # T2 uninstalls: its installation is gone, T3 untouched
+    # T2 uninstalls: its installation is gone, its digests stop and say why; T3 is untouched
     body = json.dumps({"token": "legacy", "team_id": "T2", "api_app_id": "A1", "type": "event_callback",
                        "event": {"type": "app_uninstalled", "event_ts": "6.1"}, "event_id": "Ev-un",
                        "event_time": int(time.time())})
     resp, _ = await post(multi.http, url, body, JSON)
     assert resp.status_code == 200
     deadline = time.monotonic() + 10
-    while await oauth.client_for_team(multi.rt, "T2") is not None and time.monotonic() < deadline:
-        await slack.wait_for(lambda: True, timeout=0.1)
-    assert await oauth.client_for_team(multi.rt, "T2") is None
-    assert (await oauth.client_for_team(multi.rt, "T3")).token == "xoxb-t3-token"
+    while scheduler.scheduler.get_job(f"digest-{subs['T2'].id}") and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert scheduler.scheduler.get_job(f"digest-{subs['T2'].id}") is None
+    assert scheduler.scheduler.get_job(f"digest-{subs['T3'].id}") is not None
+    assert await oauth.client_for_team(rt, "T2") is None
+    assert (await oauth.client_for_team(rt, "T3")).token == "xoxb-t3-token"
+    assert (await rt.store.subscription(sub_id=subs["T2"].id)).last_error == oauth.UNINSTALLED
+    assert (await rt.store.subscription(sub_id=subs["T3"].id)).last_error is None
+
+    before = len(slack.calls_to("chat.postMessage"))
+    assert await poster.run_slot(subs["T2"].id, now, key="k2-T2") == "uninstalled"  # a slot already due
+    assert await poster.run_slot(subs["T3"].id, now, key="k2-T3") == "posted"
+    after = slack.calls_to("chat.postMessage")[before:]
+    assert [c.params["channel"] for c in after] == ["CT3"]
+
+    # reinstalling resumes T2's digests
+    slack.grant("code-T2-again", "T2", "xoxb-t2-new")
+    assert (await callback(multi, "code-T2-again", await start_install(multi))).status_code == 200
+    assert scheduler.scheduler.get_job(f"digest-{subs['T2'].id}") is not None
+    assert (await oauth.client_for_team(rt, "T2")).token == "xoxb-t2-new"
+    scheduler.shutdown()
 
 
 async def test_single_workspace_mode_is_unchanged(slack, tmp_path):
