@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -63,7 +64,8 @@ class HTTPServer:
         await self.runner.cleanup()
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, stop_requested: threading.Event | None = None) -> None:
+    """``stop_requested``: set by a SIGTERM/SIGINT caught while starting (imports, migrations): stop at once."""
     observability.configure_from_settings(settings)  # one line per event; JSON when LOG_FORMAT=json
     rt = await Runtime.start(settings)
     from .scheduler import DigestScheduler
@@ -73,6 +75,8 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if stop_requested is not None and stop_requested.is_set():
+        stop.set()  # e.g. `docker stop` right after start: start, then shut down cleanly
     try:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

@@ -145,3 +145,22 @@ async def test_the_entrypoint_migrates_serves_readyz_and_stops_cleanly(slack, pg
         if proc.poll() is None:
             proc.kill()
         proc.wait(timeout=10)
+
+
+async def test_sigterm_while_starting_still_exits_cleanly(slack, tmp_path):
+    """`docker stop` right after `docker start`: the signal lands during imports or migrations, not later."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAUNCHBRIEF_", "SLACK_", "LOG_"))}
+    env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
+                "PORT": str(free_port()), "HOST": "127.0.0.1", "LAUNCHBRIEF_POLL_MINUTES": "0",
+                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'early.sqlite3'}"})
+    proc = subprocess.Popen([sys.executable, "-m", "briefings.cli", "run"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        time.sleep(0.8)  # well inside start-up (imports alone take longer)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
