@@ -157,11 +157,12 @@ class DigestPoster:
         return None
 
 
-async def user_timezone(rt: Runtime, user_id: str | None) -> str:
+async def user_timezone(rt: Runtime, user_id: str | None, team_id: str | None = None) -> str:
     if not user_id:
         return "UTC"
     try:
-        resp = await rt.client.users_info(user=user_id)
+        client = await oauth.client_for_team(rt, team_id) or rt.client  # the workspace's token in OAuth mode
+        resp = await client.users_info(user=user_id)
         tz = (resp.get("user") or {}).get("tz") or "UTC"
         zone(tz)
         return tz
@@ -230,7 +231,7 @@ async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team
         schedule = parse_schedule(cmd.rest)
     except ScheduleError as exc:
         return render.error_message(f"{exc} Try `/launchbrief digest help`.")
-    tz = schedule.timezone or await user_timezone(rt, user_id)
+    tz = schedule.timezone or await user_timezone(rt, user_id, team_id)
     sub = await rt.store.upsert_subscription(team_id or "", channel_id or "", cron=schedule.cron, timezone=tz,
                                              text=schedule.text, created_by=user_id)
     if scheduler:

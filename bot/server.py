@@ -90,7 +90,10 @@ async def serve(settings: Settings, stop_requested: threading.Event | None = Non
             log.info("launchbrief connected in Socket Mode")
             probes = web.AppRunner(observability.ops_app(rt), access_log=None)  # /healthz /readyz /metrics
             await probes.setup()
-            await web.TCPSite(probes, settings.host, settings.port).start()
+            try:
+                await web.TCPSite(probes, settings.host, settings.port).start()
+            except OSError as exc:  # Socket Mode does not need the port: run on, without probes
+                log.warning("probes not served on %s:%d: %s", settings.host, settings.port, exc)
             rt.spawn(scheduler.start(), "scheduler start")  # recovery and catch-up may take a while
             await stop.wait()
             await handler.close_async()

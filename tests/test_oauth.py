@@ -24,7 +24,7 @@ from bot.scheduler import DigestScheduler
 from bot.server import HTTPServer
 from briefings.config import Settings
 
-from .slack_client import JSON, SECRET, TOKEN, post
+from .slack_client import FORM, JSON, SECRET, TOKEN, command_body, post
 from .slack_double import Call, SlackDouble
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,6 +204,29 @@ async def test_each_workspace_gets_its_own_token_and_uninstall_stops_only_its_di
     assert scheduler.scheduler.get_job(f"digest-{subs['T2'].id}") is not None
     assert (await oauth.client_for_team(rt, "T2")).token == "xoxb-t2-new"
     scheduler.shutdown()
+
+
+async def test_a_workspace_command_uses_that_workspace_token_for_slack_calls(multi, slack):
+    slack.grant("code-T4", "T4")
+    assert (await callback(multi, "code-T4", await start_install(multi))).status_code == 200
+    slack.users["U1"] = {"id": "U1", "tz": "Europe/Oslo"}
+    body = command_body("digest daily 08:00", slack.response_url("d"), channel_id="CT4").replace(
+        "team_id=T1", "team_id=T4")
+    resp, elapsed = await post(multi.http, multi.base + "/slack/events", body, FORM)
+    assert resp.status_code == 200 and elapsed < 3
+    await slack.wait_for(lambda: [r for r in slack.responses if r["_name"] == "d"])
+    lookups = slack.calls_to("users.info")
+    assert lookups and lookups[-1].headers["Authorization"] == "Bearer xoxb-t4-token"
+    assert (await multi.rt.store.subscription("T4", "CT4")).timezone == "Europe/Oslo"
+    # a workspace that never installed the app is not served
+    stranger = command_body("digest daily 08:00", slack.response_url("s"), channel_id="CT5").replace(
+        "team_id=T1", "team_id=T5")
+    resp, _ = await post(multi.http, multi.base + "/slack/events", stranger, FORM)
+    assert resp.status_code == 200
+    told = await slack.wait_for(lambda: [r for r in slack.responses if r["_name"] == "s"])
+    assert "install" in told[0]["text"]  # Bolt's "please reinstall this app" answer
+    await asyncio.sleep(0.3)
+    assert await multi.rt.store.subscription("T5", "CT5") is None
 
 
 async def test_single_workspace_mode_is_unchanged(slack, tmp_path):

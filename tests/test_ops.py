@@ -215,3 +215,75 @@ def test_text_logs_are_one_line_and_noisy_loggers_are_quiet(log_stream):
     assert "token" not in log_stream.getvalue()
     logging.getLogger("slack_bolt.AsyncApp").warning("something else")
     assert "something else" in log_stream.getvalue()
+
+
+async def test_socket_mode_serves_the_probes_and_metrics_on_port(slack, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from .test_bot_process import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LAUNCHBRIEF_", "SLACK_", "LOG_"))}
+    env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-test-token", "SLACK_API_URL": slack.api_url,
+                "LAUNCHBRIEF_POLL_MINUTES": "0", "PORT": str(port), "HOST": "127.0.0.1",
+                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'socket.sqlite3'}"})
+    proc = subprocess.Popen([sys.executable, "-m", "briefings.cli", "run"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        await slack.wait_for(lambda: slack.sockets, timeout=40)
+        async with httpx.AsyncClient(timeout=5) as http:
+            deadline, ready = asyncio.get_running_loop().time() + 30, None
+            while asyncio.get_running_loop().time() < deadline:
+                ready = await http.get(f"http://127.0.0.1:{port}/readyz")
+                if ready.status_code == 200:
+                    break
+                await asyncio.sleep(0.2)
+            assert ready.status_code == 200 and ready.json()["checks"]["scheduler"]["ok"]
+            assert (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+            assert "launchbrief_event_loop_lag_seconds" in (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(proc.wait, 30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+async def test_event_loop_lag_shows_a_blocked_loop():
+    import time
+
+    def total() -> tuple[float, float]:
+        return observability.LOOP_LAG_HIST._sum.get(), sum(b.get() for b in observability.LOOP_LAG_HIST._buckets)
+
+    task = asyncio.ensure_future(observability.watch_loop_lag(0.05))
+    try:
+        await asyncio.sleep(0.12)
+        lag0, n0 = total()
+        time.sleep(0.3)  # something blocks the loop (CPU work that should have gone to a thread)
+        await asyncio.sleep(0.12)
+        lag1, n1 = total()
+        assert 0.2 <= lag1 - lag0 < 1.0 and n1 - n0 >= 2
+    finally:
+        task.cancel()
+
+
+async def test_feed_poll_metrics_count_polls_failures_and_new_briefs(slack, server, tmp_path):
+    from .test_store_ingest import STORIES, publish
+
+    rt, bot = await start_bot(slack, f"sqlite+aiosqlite:///{tmp_path / 'f.sqlite3'}", scheduler=False)
+    try:
+        await rt.store.add_feed(publish(server))
+        await rt.store.add_feed(server.url("/missing.xml"))  # answers 404
+        scheduler = DigestScheduler(rt, poll_every=timedelta(0), pace=0)
+        before = (observability.FEED_POLLS._value.get(), observability.FEED_POLL_FAILURES._value.get(),
+                  observability.BRIEFS.labels("feed")._value.get())
+        await scheduler._poll()
+        after = (observability.FEED_POLLS._value.get(), observability.FEED_POLL_FAILURES._value.get(),
+                 observability.BRIEFS.labels("feed")._value.get())
+        assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (2, 1, len(STORIES))
+    finally:
+        await bot.stop()
+        await rt.close()
