@@ -190,7 +190,8 @@ def install_routes(web_app: web.Application, bolt: AsyncApp) -> None:
     web_app.router.add_get(flow.redirect_uri_path, callback)
 
 
-async def client_for_team(rt: Runtime, team_id: str | None, *, enterprise_id: str | None = None) -> AsyncWebClient | None:
+async def client_for_team(rt: Runtime, team_id: str | None, *,
+                          enterprise_id: str | None = None) -> AsyncWebClient | None:
     """The Web API client to use for a workspace outside any request.
 
     Single-workspace mode: the bot's own client. OAuth mode: a client with that workspace's bot token (rotated

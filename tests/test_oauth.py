@@ -55,7 +55,8 @@ class OAuthDouble(SlackDouble):
 
     def grant(self, code: str, team: str | None, token: str | None = None, *, org: bool = False) -> None:
         self.codes[code] = {"access_token": token or f"xoxb-{(team or 'org').lower()}-token",
-                            "bot_user_id": f"UBOT{team}", "team": {"id": team, "name": f"Team {team}"} if team else None,
+                            "bot_user_id": f"UBOT{team}",
+                            "team": {"id": team, "name": f"Team {team}"} if team else None,
                             "enterprise": {"id": "E1", "name": "Org"} if org else None,
                             "is_enterprise_install": org, "authed_user": {"id": f"UINST{team}"}}
 
