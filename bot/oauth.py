@@ -30,6 +30,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -208,7 +209,11 @@ async def client_for_team(rt: Runtime, team_id: str | None, *,
     if bot.bot_refresh_token:
         rotator = AsyncTokenRotator(client_id=s.slack_client_id, client_secret=s.slack_client_secret,
                                     client=rt.client)
-        fresh = await rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=120)
+        try:
+            fresh = await rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=120)
+        except SlackTokenRotationError as exc:  # refresh token revoked or invalid: as good as uninstalled
+            log.warning("workspace %s: token rotation failed (%s); skipping it", team_id, exc.api_error)
+            return None
         if fresh is not None:
             await store.async_save_bot(fresh)
             bot = fresh

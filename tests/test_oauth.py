@@ -38,6 +38,7 @@ class OAuthDouble(SlackDouble):
     def __init__(self) -> None:
         super().__init__()
         self.codes: dict[str, dict] = {}
+        self.refresh: dict[str, str] = {}  # refresh token -> the new access token it buys
 
     async def api(self, request: web.Request) -> web.Response:
         if request.match_info["method"] != "oauth.v2.access":
@@ -47,6 +48,12 @@ class OAuthDouble(SlackDouble):
         expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
         if request.headers.get("Authorization") != expected:
             return web.json_response({"ok": False, "error": "invalid_client_id"})
+        if params.get("grant_type") == "refresh_token":  # token rotation: a refresh token is good once
+            fresh = self.refresh.pop(params.get("refresh_token"), None)
+            if fresh is None:
+                return web.json_response({"ok": False, "error": "invalid_refresh_token"})
+            return web.json_response({"ok": True, "token_type": "bot", "access_token": fresh,
+                                      "refresh_token": fresh + "-refresh", "expires_in": 43200})
         grant = self.codes.pop(params.get("code"), None)  # a code is good once
         if grant is None:
             return web.json_response({"ok": False, "error": "invalid_code"})
@@ -228,6 +235,24 @@ async def test_a_workspace_command_uses_that_workspace_token_for_slack_calls(mul
     assert "install" in told[0]["text"]  # Bolt's "please reinstall this app" answer
     await asyncio.sleep(0.3)
     assert await multi.rt.store.subscription("T5", "CT5") is None
+
+
+async def test_an_expiring_token_is_rotated_before_use_and_a_revoked_one_skips_the_workspace(multi, slack):
+    for team in ("T6", "T7"):
+        slack.grant(f"code-{team}", team)
+        slack.codes[f"code-{team}"].update(refresh_token=f"r-{team}", expires_in=600)  # expires in 10 minutes
+        assert (await callback(multi, f"code-{team}", await start_install(multi))).status_code == 200
+    slack.refresh["r-T6"] = "xoxb-t6-rotated"  # T7's refresh token is not honoured (revoked)
+
+    client = await oauth.client_for_team(multi.rt, "T6")
+    assert client.token == "xoxb-t6-rotated"
+    refreshes = [c for c in slack.calls_to("oauth.v2.access") if c.params.get("grant_type") == "refresh_token"]
+    assert [c.params["refresh_token"] for c in refreshes] == ["r-T6"]
+    # stored: the next use needs no rotation (12 h left) and gets the same token
+    assert (await oauth.client_for_team(multi.rt, "T6")).token == "xoxb-t6-rotated"
+    assert len([c for c in slack.calls_to("oauth.v2.access") if c.params.get("grant_type")]) == 1
+
+    assert await oauth.client_for_team(multi.rt, "T7") is None
 
 
 async def test_single_workspace_mode_is_unchanged(slack, tmp_path):
