@@ -6,7 +6,7 @@ import logging
 
 from slack_bolt.async_app import AsyncApp
 
-from . import commands, render
+from . import commands, oauth, render
 from .home import publish_home
 from .runtime import Runtime
 from .service import answer, brief_url, find_url
@@ -20,7 +20,9 @@ def create_app(rt: Runtime) -> AsyncApp:
         client=rt.client,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        **oauth.app_kwargs(rt),  # OAuth install flow when SLACK_CLIENT_ID/SECRET are set (bot/oauth.py)
     )
+    oauth.register(app, rt)
 
     # ---------------------------------------------------------------------------------- /launchbrief
     @app.command("/launchbrief")

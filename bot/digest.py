@@ -21,7 +21,8 @@ from briefings.digest import build_digest
 from briefings.schedule import ScheduleError, next_slot, parse_schedule, slot_key, zone
 from briefings.store.repo import utcnow
 
-from . import render
+from . import oauth, render
+from .observability import metered_digest
 from .render import esc
 from .runtime import Runtime
 
@@ -70,17 +71,18 @@ class DigestPoster:
         digest = await hit[1]
         return digest.model_copy(update={"channel_id": sub.channel_id, "schedule": sub.schedule_text})
 
-    async def _post(self, channel: str, msg: render.Message, **extra) -> str:
+    async def _post(self, channel: str, msg: render.Message, client=None, **extra) -> str:
         lock = self._locks.setdefault(channel, asyncio.Lock())
         async with lock:
             wait = self._last.get(channel, 0) + self.pace - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            resp = await self.rt.client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False,
-                                                         **msg.as_kwargs(), **extra)
+            resp = await (client or self.rt.client).chat_postMessage(channel=channel, unfurl_links=False,
+                                                                     unfurl_media=False, **msg.as_kwargs(), **extra)
             self._last[channel] = time.monotonic()
             return resp["ts"]
 
+    @metered_digest
     async def run_slot(self, sub_id: int, slot_at: datetime, *, catching_up: bool = False,
                        key: str | None = None) -> str:
         """Claim and deliver one slot. Returns what happened: posted | empty | already | gone."""
@@ -95,6 +97,10 @@ class DigestPoster:
         return await self.deliver(sub, row)
 
     async def deliver(self, sub, row) -> str:
+        client = await oauth.client_for_team(self.rt, sub.team_id)  # the workspace's own token (OAuth mode)
+        if client is None:  # uninstalled or revoked: skip, and say why (ledger note, App Home, metrics)
+            await self.rt.store.ledger_done(row.id, state="skipped", note=oauth.UNINSTALLED)
+            return "uninstalled"
         digest = await self._digest(sub, row.catching_up)
         if digest.empty and not sub.post_when_empty:
             await self.rt.store.ledger_done(row.id, state="empty", cursor_to=digest.cursor_to)
@@ -102,10 +108,10 @@ class DigestPoster:
         messages = render.digest_messages(digest)
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"run_id": row.run_id, "subscription_id": sub.id,
                                                                 "slot": row.slot_key}}
-        ts = await self._post(sub.channel_id, messages[0], metadata=metadata)
+        ts = await self._post(sub.channel_id, messages[0], client=client, metadata=metadata)
         failpoint("after_post")
         for reply in messages[1:]:
-            await self._post(sub.channel_id, reply, thread_ts=ts)
+            await self._post(sub.channel_id, reply, client=client, thread_ts=ts)
         await self.rt.store.ledger_done(row.id, state="posted", message_ts=ts, cursor_to=digest.cursor_to)
         failpoint("after_confirm")
         return "posted"
@@ -133,8 +139,12 @@ class DigestPoster:
     async def _find_in_history(self, row) -> str | None:
         oldest = (row.claimed_at.replace(tzinfo=row.claimed_at.tzinfo or UTC) - timedelta(minutes=1)).timestamp()
         cursor = None
+        sub = await self.rt.store.subscription(sub_id=row.subscription_id)
+        client = await oauth.client_for_team(self.rt, sub.team_id) if sub else None
+        if client is None:
+            return None
         for _ in range(20):
-            resp = await self.rt.client.conversations_history(channel=row.channel_id, oldest=str(oldest), limit=200,
+            resp = await client.conversations_history(channel=row.channel_id, oldest=str(oldest), limit=200,
                                                               include_all_metadata=True, cursor=cursor)
             for msg in resp.get("messages") or []:
                 meta = msg.get("metadata") or {}
@@ -147,11 +157,12 @@ class DigestPoster:
         return None
 
 
-async def user_timezone(rt: Runtime, user_id: str | None) -> str:
+async def user_timezone(rt: Runtime, user_id: str | None, team_id: str | None = None) -> str:
     if not user_id:
         return "UTC"
     try:
-        resp = await rt.client.users_info(user=user_id)
+        client = await oauth.client_for_team(rt, team_id) or rt.client  # the workspace's token in OAuth mode
+        resp = await client.users_info(user=user_id)
         tz = (resp.get("user") or {}).get("tz") or "UTC"
         zone(tz)
         return tz
@@ -220,7 +231,7 @@ async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team
         schedule = parse_schedule(cmd.rest)
     except ScheduleError as exc:
         return render.error_message(f"{exc} Try `/launchbrief digest help`.")
-    tz = schedule.timezone or await user_timezone(rt, user_id)
+    tz = schedule.timezone or await user_timezone(rt, user_id, team_id)
     sub = await rt.store.upsert_subscription(team_id or "", channel_id or "", cron=schedule.cron, timezone=tz,
                                              text=schedule.text, created_by=user_id)
     if scheduler:

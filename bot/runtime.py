@@ -51,7 +51,9 @@ def make_client(settings: Settings) -> AsyncWebClient:
     """
     base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
-    return AsyncWebClient(
+    from .observability import MeteredWebClient  # counts Slack API errors by method and error code
+
+    return MeteredWebClient(
         token=settings.slack_bot_token, base_url=base, timeout=30, session=session,
         retry_handlers=[RetryAfterHandler(max_retry_count=5),
                         AsyncServerErrorRetryHandler(max_retry_count=3),

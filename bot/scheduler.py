@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from briefings.schedule import fire_times, latest_slot, slot_key, trigger
 from briefings.store.repo import utcnow
 
+from . import observability
 from .digest import DigestPoster
 from .runtime import Runtime
 
@@ -71,6 +72,7 @@ class DigestScheduler:
             job.remove()
 
     async def _fire(self, sub_id: int) -> None:
+        observability.job(f"digest-{sub_id}")
         sub = await self.rt.store.subscription(sub_id=sub_id)
         if sub is None:
             self.unschedule(sub_id)
@@ -96,15 +98,23 @@ class DigestScheduler:
         for t in missed[:-1] + ([latest] if now - latest > self.catch_up else []):
             await self.rt.store.claim_slot(sub, slot_key(t, sub.timezone), t, f"skip-{sub.id}-{t.timestamp():.0f}",
                                            state="skipped", note="missed while the bot was down")
+            observability.digest_outcome("skipped", "missed")
         if now - latest <= self.catch_up:
             await self.poster.run_slot(sub.id, latest, catching_up=True)
 
     async def _housekeeping(self) -> None:
+        observability.job("recover")
         await self.poster.recover()
         await self.rt.store.prune_events()
 
     async def _poll(self) -> None:
         from briefings.ingest import Ingestor
 
-        report = await Ingestor(self.rt.store, self.rt.fetcher).run()
+        observability.job("poll-feeds")
+        try:
+            report = await Ingestor(self.rt.store, self.rt.fetcher).run()
+        except Exception:
+            observability.FEED_POLL_FAILURES.inc()
+            raise
+        observability.feed_poll_report(report)
         log.info("polled %d feeds: %d new articles", len(report.feeds), report.new_articles)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -16,6 +17,7 @@ from slack_bolt.async_app import AsyncApp
 
 from briefings.config import Settings
 
+from . import oauth, observability
 from .app import create_app
 from .runtime import Runtime
 
@@ -35,6 +37,8 @@ def web_app(bolt: AsyncApp, rt: Runtime) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/slack/events", events)
     app.router.add_get("/healthz", health)
+    observability.install(app, rt)  # /readyz, /metrics, request metrics and ids in the logs
+    oauth.install_routes(app, bolt)  # GET /slack/install and /slack/oauth_redirect in OAuth mode
     return app
 
 
@@ -60,8 +64,9 @@ class HTTPServer:
         await self.runner.cleanup()
 
 
-async def serve(settings: Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+async def serve(settings: Settings, stop_requested: threading.Event | None = None) -> None:
+    """``stop_requested``: set by a SIGTERM/SIGINT caught while starting (imports, migrations): stop at once."""
+    observability.configure_from_settings(settings)  # one line per event; JSON when LOG_FORMAT=json
     rt = await Runtime.start(settings)
     from .scheduler import DigestScheduler
 
@@ -70,6 +75,8 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if stop_requested is not None and stop_requested.is_set():
+        stop.set()  # e.g. `docker stop` right after start: start, then shut down cleanly
     try:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -81,9 +88,16 @@ async def serve(settings: Settings) -> None:
                                              web_client=AsyncWebClient(base_url=rt.client.base_url))
             await handler.connect_async()
             log.info("launchbrief connected in Socket Mode")
+            probes = web.AppRunner(observability.ops_app(rt), access_log=None)  # /healthz /readyz /metrics
+            await probes.setup()
+            try:
+                await web.TCPSite(probes, settings.host, settings.port).start()
+            except OSError as exc:  # Socket Mode does not need the port: run on, without probes
+                log.warning("probes not served on %s:%d: %s", settings.host, settings.port, exc)
             rt.spawn(scheduler.start(), "scheduler start")  # recovery and catch-up may take a while
             await stop.wait()
             await handler.close_async()
+            await probes.cleanup()
         else:
             server = await HTTPServer(rt, settings.host, settings.port).start()
             log.info("launchbrief listening on http://%s:%d/slack/events", settings.host, server.port)

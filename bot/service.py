@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from briefings.engine import analyse, fetch_article
 from briefings.models import Brief
 
+from .observability import timed_brief
 from .runtime import Runtime
 
 _URL_IN_SLACK = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>|(https?://[^\s<>]+)")
@@ -33,7 +34,7 @@ async def brief_url(rt: Runtime, url: str) -> tuple[int, dict]:
     if stored:
         return stored
     article = await fetch_article(url, rt.fetcher)
-    async with rt.analysis_slots:
+    async with rt.analysis_slots, timed_brief("on_demand"):
         brief: Brief = await asyncio.to_thread(analyse, article)  # CPU-bound: off the event loop
     saved = await rt.store.save(article, brief)
     stored = await rt.store.brief_for_url(article.url or url)

@@ -414,16 +414,24 @@ def digest_preview(channel: str = typer.Option(..., "--channel", help="Slack cha
 @app.command("run")
 def run_bot() -> None:
     """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT (/slack/events)."""
+    import signal
+    import threading
+
+    # Under a container the bot is PID 1 and starting takes seconds (imports, migrations): a SIGTERM in that
+    # window must still end in a clean exit, not Python's default death by signal.
+    stop_requested = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop_requested.set())
     from .config import get_settings
 
     settings = get_settings()
-    if not settings.slack_bot_token:
-        fail("SLACK_BOT_TOKEN is not set (see .env.example)")
+    if not settings.slack_bot_token and not (settings.slack_client_id and settings.slack_client_secret):
+        fail("SLACK_BOT_TOKEN is not set, nor SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (see .env.example)")
     if not settings.slack_app_token and not settings.slack_signing_secret:
         fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
     from bot.server import serve
 
-    _run(serve(settings))
+    _run(serve(settings, stop_requested))
 
 
 def main() -> None:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     port: int = Field(3000, validation_alias=_env("PORT"))
     host: str = Field("0.0.0.0", validation_alias=_env("HOST"))
     admins: str = Field("", validation_alias=_env("LAUNCHBRIEF_ADMINS"))  # comma-separated Slack user IDs
+    # OAuth install in many workspaces (bot/oauth.py): on when the client id and secret are set
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
+    slack_scopes: str | None = Field(None, validation_alias=_env("SLACK_SCOPES"))  # comma-separated; manifest's
+    slack_redirect_uri: str | None = Field(None, validation_alias=_env("SLACK_REDIRECT_URI"))
 
     # --- schedules (the bot) ---
     poll_minutes: float = Field(30, validation_alias=_env("LAUNCHBRIEF_POLL_MINUTES"))  # 0: the bot never polls
@@ -51,6 +56,10 @@ class Settings(BaseSettings):
     digest_pace_seconds: float = Field(1.0, validation_alias=_env("LAUNCHBRIEF_DIGEST_PACE_SECONDS"))
     # a claimed digest with no confirmation after this long is recovered (checked in channel history first)
     digest_lease_seconds: float = Field(300, validation_alias=_env("LAUNCHBRIEF_DIGEST_LEASE_SECONDS"))
+
+    # --- running it (logs) ---
+    log_format: str = Field("text", validation_alias=_env("LOG_FORMAT"))  # text | json
+    log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
 
 
 @lru_cache(maxsize=1)
