@@ -7,6 +7,7 @@ Slow work never runs inside a Bolt listener: the listener acks, then hands a cor
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 
@@ -107,6 +108,13 @@ class Runtime:
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
             await session.close()
+
+    async def claim_once(self, key: str) -> bool:
+        """True the first time ``key`` (an event_id, ``command:<trigger_id>``) is seen. Keys of any length fit
+        the store's column: a long one is kept as its SHA-256."""
+        if len(key) > 64:
+            key = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        return await self.store.claim_event(key)
 
     def is_admin(self, user_id: str | None) -> bool:
         admins = {u.strip() for u in (self.settings.admins or "").split(",") if u.strip()}

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     port: int = Field(3000, validation_alias=_env("PORT"))
     host: str = Field("0.0.0.0", validation_alias=_env("HOST"))
     admins: str = Field("", validation_alias=_env("LAUNCHBRIEF_ADMINS"))  # comma-separated Slack user IDs
+    # only LAUNCHBRIEF_ADMINS may set, change or switch off a channel's digest
+    digest_admins_only: bool = Field(False, validation_alias=_env("LAUNCHBRIEF_DIGEST_ADMINS_ONLY"))
+    # answer @mentions written by other bots (off: two bots could answer each other for ever)
+    answer_bots: bool = Field(False, validation_alias=_env("LAUNCHBRIEF_ANSWER_BOTS"))
 
     # --- schedules (the bot) ---
     poll_minutes: float = Field(30, validation_alias=_env("LAUNCHBRIEF_POLL_MINUTES"))  # 0: the bot never polls
