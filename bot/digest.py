@@ -63,6 +63,18 @@ def slack_error(exc: BaseException) -> str | None:
     return None
 
 
+RETRY_NOTE = "transient failure ×"
+
+
+def transient_failures(row) -> int:
+    """How many transient failures a claim has had (kept in its ledger note)."""
+    note = getattr(row, "note", None) or ""
+    if note.startswith(RETRY_NOTE):
+        digits = note[len(RETRY_NOTE):].split(":", 1)[0]
+        return int(digits) if digits.isdigit() else 0
+    return 0
+
+
 def paused_text(sub) -> str:
     return f"Paused: {sub.last_error}" if sub.last_error else "Paused."
 
@@ -134,8 +146,14 @@ class DigestPoster:
                 await self.pause(sub, code, row)
                 return "failed"
             # transient (5xx, rate limit or connection after the client's own retries): the claim stays and
-            # is recovered after the lease, each attempt pushing the next one a lease further away
-            log.warning("digest for %s failed, will be retried after the lease: %s", sub.channel_id, code or exc)
+            # is recovered later, each failure doubling the wait (lease, 2 leases, 4 leases, … up to 64)
+            failures = transient_failures(row) + 1
+            log.warning("digest for %s failed (×%d), will be retried: %s", sub.channel_id, failures, code or exc)
+            try:
+                await self.rt.store.ledger_done(row.id, state="claimed",
+                                                note=f"{RETRY_NOTE}{failures}: {render.clip(str(code or exc), 300)}")
+            except Exception:
+                log.exception("could not record the failure of %s", row.run_id)
             return "retry"
 
     async def pause(self, sub, code: str, row=None) -> None:
@@ -166,12 +184,25 @@ class DigestPoster:
         """Finish claims whose process died: confirm from channel history, or post if it never arrived."""
         lease = lease if lease is not None else timedelta(seconds=self.rt.settings.digest_lease_seconds)
         done = 0
+        now = utcnow()
         for row in await self.rt.store.stale_claims(lease):
+            claimed = row.claimed_at.replace(tzinfo=row.claimed_at.tzinfo or UTC)
+            if now - claimed < lease * 2 ** min(transient_failures(row), 6):
+                continue  # backing off after transient failures
             if not await self.rt.store.take_over(row):
                 continue  # another replica took it
-            ts = await self._find_in_history(row)
             sub = await self.rt.store.subscription(sub_id=row.subscription_id)
             if sub is None:
+                continue
+            try:
+                ts = await self._find_in_history(row)
+            except Exception as exc:
+                code = slack_error(exc)
+                if code in PERMANENT_ERRORS:
+                    await self.pause(sub, code, row)
+                else:
+                    log.warning("could not read %s's history to recover %s: %s", row.channel_id, row.run_id,
+                                code or exc)
                 continue
             if sub.paused_at is not None and not ts:
                 await self.rt.store.ledger_done(row.id, state="failed", note="subscription paused")
@@ -180,8 +211,8 @@ class DigestPoster:
                 digest = await build_digest(self.rt.store, sub)
                 await self.rt.store.ledger_done(row.id, state="posted", message_ts=ts, cursor_to=digest.cursor_to,
                                                 note="confirmed from channel history after a restart")
-            else:
-                await self.deliver(sub, row)
+            elif await self.deliver(sub, row) not in ("posted", "empty"):
+                continue
             done += 1
         return done
 

@@ -78,19 +78,40 @@ async def test_each_permanent_error_pauses(bot, slack, error):  # noqa: F811
     assert (await rt.store.subscription(sub_id=sub.id)).last_error.startswith(error)
 
 
-async def test_transient_error_keeps_the_claim_and_is_retried_later(bot, slack):  # noqa: F811
+async def test_transient_error_keeps_the_claim_and_backs_off(bot, slack):  # noqa: F811
     rt = bot.rt
     await add_stories(rt.store)
     sub = await rt.store.upsert_subscription("T1", "CFLAKY", cron="0 8 * * *", timezone="UTC", text="daily")
     slack.fail[("chat.postMessage", "CFLAKY")] = "internal_error"
     sched = DigestScheduler(rt, poll_every=timedelta(0), pace=0.01)
+    lease = timedelta(seconds=1.0)  # waits: 2 leases after the 1st failure, 4 after the 2nd (margins for load)
     assert await sched.poster.run_slot(sub.id, datetime.now(UTC), key="t") == "retry"
     sub = await rt.store.subscription(sub_id=sub.id)
-    assert sub.paused_at is None and sub.last_error is None
-    assert await sched.poster.recover() == 0  # within the lease: not yet
+    assert sub.paused_at is None and sub.last_error is None  # transient: not paused
+    assert await sched.poster.recover(lease) == 0  # within the lease: not yet
+    await asyncio.sleep(1.2)
+    assert await sched.poster.recover(lease) == 0 and len(_posts(slack, "CFLAKY")) == 1  # backing off: 2 leases
+    await asyncio.sleep(1.0)
+    assert await sched.poster.recover(lease) == 0 and len(_posts(slack, "CFLAKY")) == 2  # retried, failed again
     del slack.fail[("chat.postMessage", "CFLAKY")]
-    assert await sched.poster.recover(lease=timedelta(0)) == 1
+    await asyncio.sleep(2.5)
+    assert await sched.poster.recover(lease) == 0  # now 4 leases after the second failure
+    await asyncio.sleep(1.7)
+    assert await sched.poster.recover(lease) == 1
     assert len(slack.top_level("CFLAKY")) == 1 and [r.state for r in await rt.store.ledger(sub.id)] == ["posted"]
+
+
+async def test_recovery_meeting_a_permanent_error_pauses_instead_of_raising(bot, slack):  # noqa: F811
+    rt = bot.rt
+    sub = await rt.store.upsert_subscription("T1", "CLOST", cron="0 8 * * *", timezone="UTC", text="daily")
+    row = await rt.store.claim_slot(sub, "2025-06-01T08:00", datetime.now(UTC), "run-lost")  # a crash left it
+    assert row is not None
+    slack.fail["conversations.history"] = "channel_not_found"
+    sched = DigestScheduler(rt, poll_every=timedelta(0), pace=0.01)
+    assert await sched.poster.recover(timedelta(0)) == 0
+    assert (await rt.store.subscription(sub_id=sub.id)).paused_at is not None
+    assert [r.state for r in await rt.store.ledger(sub.id)] == ["failed"]
+    assert await sched.poster.recover(timedelta(0)) == 0 and len(slack.calls_to("conversations.history")) == 1
 
 
 async def test_setup_checks_membership(bot, slack):  # noqa: F811
