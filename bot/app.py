@@ -26,10 +26,12 @@ def create_app(rt: Runtime) -> AsyncApp:
     # ---------------------------------------------------------------------------------- /launchbrief
     @app.command("/launchbrief")
     async def on_command(ack, command, respond):
-        # A replayed signed request (same trigger_id, inside Slack's 5-minute window) runs once.
+        # A replayed signed request (same trigger_id, inside Slack's 5-minute window) runs once: checked in
+        # memory before the ack (no database write delays it), and in the database after it (other replicas).
         trigger_id = command.get("trigger_id")
-        if trigger_id and not await rt.claim_once("command:" + trigger_id):
-            log.info("duplicate command %s ignored (replayed request)", trigger_id)
+        key = f"command:{trigger_id}" if trigger_id else None
+        if key and not rt.first_sight(key):
+            log.info("duplicate command %s ignored (replayed request)", trigger_id[:80])
             await ack()
             return
         cmd = commands.parse(command.get("text"))
@@ -39,6 +41,9 @@ def create_app(rt: Runtime) -> AsyncApp:
         await ack(text="Working on it…")
 
         async def work():
+            if key and not await rt.claim_once(key):
+                log.info("duplicate command %s ignored (replayed to another replica)", trigger_id[:80])
+                return
             msg = await commands.run(rt, cmd, command.get("user_id"), team_id=command.get("team_id"),
                                      channel_id=command.get("channel_id"))
             # the answer takes the place of the "Working on it…" ack: one message, not two

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import time
 
 import aiohttp
 from collections.abc import Awaitable
@@ -71,6 +72,19 @@ class Runtime:
     # ack) from fighting several threads for the GIL. Throughput is the same: the GIL allows one anyway.
     analysis_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     scheduler: object | None = None  # the DigestScheduler, once started
+    _recent: dict[str, float] = field(default_factory=dict)  # request ids seen by this process -> when
+
+    def first_sight(self, key: str, window: float = 600.0) -> bool:
+        """True the first time this process sees ``key`` within ``window`` seconds (Slack signs a request for
+        5 minutes). In memory, so it costs nothing before an ack; :meth:`claim_once` covers other replicas."""
+        now = time.monotonic()
+        if len(self._recent) > 10_000:
+            self._recent = {k: t for k, t in self._recent.items() if now - t < window}
+        seen = self._recent.get(key)
+        if seen is not None and now - seen < window:
+            return False
+        self._recent[key] = now
+        return True
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
