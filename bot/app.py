@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from . import commands, oauth, render
 from .home import publish_home
 from .runtime import Runtime
-from .service import answer, brief_url, find_url
+from .service import answer, brief_url, find_url, user_text
 
 log = logging.getLogger("launchbrief.bot")
 
@@ -27,6 +28,14 @@ def create_app(rt: Runtime) -> AsyncApp:
     # ---------------------------------------------------------------------------------- /launchbrief
     @app.command("/launchbrief")
     async def on_command(ack, command, respond):
+        # A replayed signed request (same trigger_id, inside Slack's 5-minute window) runs once: checked in
+        # memory before the ack (no database write delays it), and in the database after it (other replicas).
+        trigger_id = command.get("trigger_id")
+        key = f"command:{trigger_id}" if trigger_id else None
+        if key and not rt.first_sight(key):
+            log.info("duplicate command %s ignored (replayed request)", trigger_id[:80])
+            await ack()
+            return
         cmd = commands.parse(command.get("text"))
         if cmd.name in ("help", "unknown"):  # instant answers go in the ack itself
             await ack(**render.help_message(cmd.error).as_kwargs())
@@ -34,11 +43,15 @@ def create_app(rt: Runtime) -> AsyncApp:
         await ack(text="Working on it…")
 
         async def work():
+            if key and not await rt.claim_once(key):
+                log.info("duplicate command %s ignored (replayed to another replica)", trigger_id[:80])
+                return
             msg = await commands.run(rt, cmd, command.get("user_id"), team_id=command.get("team_id"),
                                      channel_id=command.get("channel_id"))
-            await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())
+            # the answer takes the place of the "Working on it…" ack: one message, not two
+            await respond(response_type="ephemeral", replace_original=True, **msg.as_kwargs())
 
-        rt.spawn(_guard(work(), respond), "command")
+        rt.spawn(_guard(work(), respond, replace_original=True), "command")
 
     # ------------------------------------------------------------------------------------- buttons
     async def _brief_of(body) -> tuple[int, dict] | None:
@@ -87,12 +100,15 @@ def create_app(rt: Runtime) -> AsyncApp:
 
     # ------------------------------------------------------------------------------ @launchbrief
     @app.event("app_mention")
-    async def on_mention(body, event, client):
+    async def on_mention(body, event, client, context):
+        if _from_a_bot(event, context) and not rt.settings.answer_bots:
+            log.info("mention by a bot (%s) ignored", event.get("bot_id") or event.get("user"))
+            return  # two bots answering each other is a loop
         event_id = body.get("event_id")
-        if event_id and not await rt.store.claim_event(event_id):
-            log.info("duplicate event %s ignored (Slack retry)", event_id)
+        if event_id and not await rt.claim_once(event_id):
+            log.info("duplicate event %s ignored (Slack retry)", event_id[:80])
             return
-        rt.spawn(_mention(rt, client, event), "mention")
+        rt.spawn(_mention_guarded(rt, client, event), "mention")
 
     @app.event("app_home_opened")
     async def on_home(body, event, client):
@@ -107,24 +123,62 @@ def create_app(rt: Runtime) -> AsyncApp:
     return app
 
 
-async def _guard(coro, respond) -> None:
+def _from_a_bot(event: dict, context) -> bool:
+    """Another app's (or our own) message: Slack marks them with ``bot_id`` / ``bot_message``."""
+    own = (context or {}).get("bot_user_id") if hasattr(context, "get") else None
+    return bool(event.get("bot_id") or event.get("bot_profile") or event.get("subtype") == "bot_message"
+                or (own and event.get("user") == own))
+
+
+async def _guard(coro, respond, *, replace_original: bool = False) -> None:
     """Run background work; any unexpected failure becomes a plain message, never silence."""
     try:
         await coro
     except Exception:
         log.exception("background work failed")
         try:
-            await respond(response_type="ephemeral", replace_original=False,
+            await respond(response_type="ephemeral", replace_original=replace_original,
                           **render.error_message("Something went wrong on our side; please try again.").as_kwargs())
         except Exception:
             log.exception("could not report the failure")
+
+
+SLACK_ERRORS = {  # what a Slack Web API error means for the person who mentioned us, in plain words
+    "missing_scope": "I'm not allowed to read this conversation, so I can't see the thread's first message. "
+                     "Put the link in your mention instead.",
+    "not_in_channel": "I'm not a member of this conversation, so I can't read it. Invite me with "
+                      "`/invite @launchbrief`, or put the link in your mention.",
+    "channel_not_found": "I can't see this conversation (private, or shared from another workspace). Invite me "
+                         "with `/invite @launchbrief`, or put the link in your mention.",
+    "thread_not_found": "I can't find this thread's first message. Put the link in your mention instead.",
+}
+
+
+async def _mention_guarded(rt: Runtime, client, event: dict) -> None:
+    """Answer a mention; whatever fails is answered in the thread with a plain sentence, never silence."""
+    try:
+        await _mention(rt, client, event)
+        return
+    except SlackApiError as exc:
+        code = str((exc.response or {}).get("error") or "")
+        log.warning("mention in %s failed: Slack said %s", event.get("channel"), code)
+        text = SLACK_ERRORS.get(code, f"Slack refused a call I needed ({code or 'unknown error'}); "
+                                      "please try again, or put the link in your mention.")
+    except Exception:
+        log.exception("mention failed")
+        text = "Something went wrong on our side; please try again."
+    try:
+        await client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
+                                      unfurl_links=False, unfurl_media=False,
+                                      **render.error_message(text).as_kwargs())
+    except Exception as exc:  # cannot even answer (e.g. not_in_channel): the log is all that is left
+        log.warning("could not answer the mention in %s: %s", event.get("channel"), exc)
 
 
 async def _mention(rt: Runtime, client, event: dict) -> None:
     channel = event["channel"]
     thread_ts = event.get("thread_ts") or event["ts"]
     text = event.get("text") or ""
-    question = " ".join(w for w in text.split() if not w.startswith("<@"))  # drop the @launchbrief mention
     url = find_url(text)
     if not url and event.get("thread_ts"):
         replies = await client.conversations_replies(channel=channel, ts=event["thread_ts"], limit=1)
@@ -141,8 +195,10 @@ async def _mention(rt: Runtime, client, event: dict) -> None:
         await client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
                                       unfurl_media=False, **msg.as_kwargs())
         return
-    stripped = question.replace(url or "", "").strip() if url else question.strip()
-    stripped = " ".join(w for w in stripped.split() if not w.startswith("<http"))
+    # the question without the mention, link tokens and Slack's escaping (unescaped once; escaped on output)
+    stripped = user_text(text)
+    if url:
+        stripped = " ".join(w for w in stripped.split() if w.rstrip(").,;") != url)
     if context and not commands.is_question(stripped):
         msg = render.brief_message(context[1], article_id=context[0])
     elif stripped:

@@ -13,7 +13,7 @@ from briefings.kb import load_kb
 from . import render
 from .render import Message, esc, link
 from .runtime import Runtime
-from .service import brief_url, find_url
+from .service import brief_url, find_url, unescape_slack
 
 SUBCOMMANDS = ("partners", "search", "feeds", "digest", "help", "latest")
 
@@ -22,22 +22,29 @@ SUBCOMMANDS = ("partners", "search", "feeds", "digest", "help", "latest")
 class Command:
     name: str  # latest | brief | partners | search | feeds | digest | help | unknown
     args: list[str] = field(default_factory=list)
-    rest: str = ""  # the text after the subcommand, as typed
+    rest: str = ""  # the text after the subcommand, as typed (Slack's &amp; &lt; &gt; undone once)
     error: str | None = None
+    raw: str = ""  # the same, still Slack-formatted: where links are looked for (``<https://x|label>``)
+
+
+_LEADING_LINK = re.compile(r"^\s*(<https?://[^>]*>|https?://\S+)")
 
 
 def parse(text: str | None) -> Command:
-    text = (text or "").strip()
-    if not text:
+    """Parse Slack's command text. Slack escapes ``&`` ``<`` ``>`` in it; they are undone here, once."""
+    raw = (text or "").strip()
+    if not raw:
         return Command("latest")
-    url = find_url(text.split()[0])
+    lead = _LEADING_LINK.match(raw)
+    url = find_url(lead.group(1)) if lead else None
     if url:
-        return Command("brief", [url], text)
-    head, _, rest = text.partition(" ")
+        return Command("brief", [url], unescape_slack(raw), raw=raw)
+    head, _, rest_raw = raw.partition(" ")
+    head, rest = unescape_slack(head), unescape_slack(rest_raw)
     name = head.lower()
     if name not in SUBCOMMANDS:
-        return Command("unknown", [head], rest, error=f"I don't know the command “{head}”.")
-    return Command(name, rest.split(), rest.strip())
+        return Command("unknown", [head], rest, error=f"I don't know the command “{head}”.", raw=rest_raw)
+    return Command(name, rest.split(), rest.strip(), raw=rest_raw.strip())
 
 
 def parse_partners_args(args: list[str]) -> tuple[str | None, date | None, str | None]:
@@ -124,7 +131,7 @@ async def feeds(rt: Runtime, cmd: Command, user_id: str | None) -> Message:
     if not rt.is_admin(user_id):
         return render.error_message("Only launchbrief admins can change feeds (ask one to add you to "
                                     "LAUNCHBRIEF_ADMINS).")
-    url = find_url(cmd.rest.split(maxsplit=1)[1]) if len(cmd.args) > 1 else None
+    url = find_url(cmd.raw.split(maxsplit=1)[1]) if len(cmd.raw.split(maxsplit=1)) > 1 else None
     if not url:
         return render.error_message(f"Give the feed's URL: `/launchbrief feeds {action} https://example.org/feed`.")
     if action == "add":

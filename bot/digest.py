@@ -17,6 +17,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from slack_sdk.errors import SlackApiError
+
 from briefings.digest import build_digest
 from briefings.schedule import ScheduleError, next_slot, parse_schedule, slot_key, zone
 from briefings.store.repo import utcnow
@@ -39,6 +41,43 @@ DIGEST_HELP = """*Channel digests*
 • `digest filter <keywords or partner names>` · `digest filter off`
 • `digest empty post` / `digest empty skip` — post a short note, or nothing, when there is no news
 The timezone defaults to yours in Slack."""
+
+
+# Slack errors that retrying cannot fix: the subscription is paused until its settings change.
+PERMANENT_ERRORS = {
+    "not_in_channel": "I'm not a member of this channel. Invite me with `/invite @launchbrief`, then set the "
+                      "digest again (or reinstall the app with the chat:write.public permission).",
+    "channel_not_found": "I can't see this channel (private, deleted or in another workspace). Invite me with "
+                         "`/invite @launchbrief`, then set the digest again.",
+    "is_archived": "This channel is archived. Unarchive it, or set up the digest in another channel.",
+    "missing_scope": "The app lacks a Slack permission it needs to post here; a workspace admin should "
+                     "reinstall it from slack/manifest.yaml, then set the digest again.",
+    "account_inactive": "The app's Slack token is no longer active; reinstall the app, then set the digest again.",
+    "token_revoked": "The app's Slack token was revoked; reinstall the app, then set the digest again.",
+}
+
+
+def slack_error(exc: BaseException) -> str | None:
+    """The Web API error code of a failed call (``not_in_channel``, …), or None for other failures."""
+    if isinstance(exc, SlackApiError):
+        return str((exc.response or {}).get("error") or "") or None
+    return None
+
+
+RETRY_NOTE = "transient failure ×"
+
+
+def transient_failures(row) -> int:
+    """How many transient failures a claim has had (kept in its ledger note)."""
+    note = getattr(row, "note", None) or ""
+    if note.startswith(RETRY_NOTE):
+        digits = note[len(RETRY_NOTE):].split(":", 1)[0]
+        return int(digits) if digits.isdigit() else 0
+    return 0
+
+
+def paused_text(sub) -> str:
+    return f"Paused: {sub.last_error}" if sub.last_error else "Paused."
 
 
 def failpoint(name: str) -> None:
@@ -85,10 +124,14 @@ class DigestPoster:
     @metered_digest
     async def run_slot(self, sub_id: int, slot_at: datetime, *, catching_up: bool = False,
                        key: str | None = None) -> str:
-        """Claim and deliver one slot. Returns what happened: posted | empty | already | gone."""
+        """Claim and deliver one slot. Returns what happened: posted | empty | already | gone | paused |
+        failed (a permanent Slack error: the subscription is now paused) | retry (a transient failure: the
+        claim stays, and recovery tries again after the lease)."""
         sub = await self.rt.store.subscription(sub_id=sub_id)
         if sub is None:
             return "gone"
+        if sub.paused_at is not None:
+            return "paused"  # no claim, no call: nothing is retried until the settings change
         key = key or slot_key(slot_at, sub.timezone)
         row = await self.rt.store.claim_slot(sub, key, slot_at, uuid.uuid4().hex, catching_up=catching_up)
         if row is None:
@@ -101,6 +144,33 @@ class DigestPoster:
         if client is None:  # uninstalled or revoked: skip, and say why (ledger note, App Home, metrics)
             await self.rt.store.ledger_done(row.id, state="skipped", note=oauth.UNINSTALLED)
             return "uninstalled"
+        try:
+            return await self._deliver(sub, row, client)
+        except Exception as exc:
+            code = slack_error(exc)
+            if code in PERMANENT_ERRORS:
+                await self.pause(sub, code, row)
+                return "failed"
+            # transient (5xx, rate limit or connection after the client's own retries): the claim stays and
+            # is recovered later, each failure doubling the wait (lease, 2 leases, 4 leases, … up to 64)
+            failures = transient_failures(row) + 1
+            log.warning("digest for %s failed (×%d), will be retried: %s", sub.channel_id, failures, code or exc)
+            try:
+                await self.rt.store.ledger_done(row.id, state="claimed",
+                                                note=f"{RETRY_NOTE}{failures}: {render.clip(str(code or exc), 300)}")
+            except Exception:
+                log.exception("could not record the failure of %s", row.run_id)
+            return "retry"
+
+    async def pause(self, sub, code: str, row=None) -> None:
+        """A permanent error: pause the subscription, record why, close the claim (so recovery leaves it)."""
+        error = f"{code}: {PERMANENT_ERRORS.get(code, 'Slack refused the post.')}"
+        log.warning("digest for %s paused: %s", sub.channel_id, code)
+        await self.rt.store.update_subscription(sub.id, last_error=error, paused_at=utcnow())
+        if row is not None:
+            await self.rt.store.ledger_done(row.id, state="failed", note=error)
+
+    async def _deliver(self, sub, row, client) -> str:
         digest = await self._digest(sub, row.catching_up)
         if digest.empty and not sub.post_when_empty:
             await self.rt.store.ledger_done(row.id, state="empty", cursor_to=digest.cursor_to)
@@ -118,21 +188,37 @@ class DigestPoster:
 
     async def recover(self, lease: timedelta | None = None) -> int:
         """Finish claims whose process died: confirm from channel history, or post if it never arrived."""
-        lease = lease or timedelta(seconds=self.rt.settings.digest_lease_seconds)
+        lease = lease if lease is not None else timedelta(seconds=self.rt.settings.digest_lease_seconds)
         done = 0
+        now = utcnow()
         for row in await self.rt.store.stale_claims(lease):
+            claimed = row.claimed_at.replace(tzinfo=row.claimed_at.tzinfo or UTC)
+            if now - claimed < lease * 2 ** min(transient_failures(row), 6):
+                continue  # backing off after transient failures
             if not await self.rt.store.take_over(row):
                 continue  # another replica took it
-            ts = await self._find_in_history(row)
             sub = await self.rt.store.subscription(sub_id=row.subscription_id)
             if sub is None:
+                continue
+            try:
+                ts = await self._find_in_history(row)
+            except Exception as exc:
+                code = slack_error(exc)
+                if code in PERMANENT_ERRORS:
+                    await self.pause(sub, code, row)
+                else:
+                    log.warning("could not read %s's history to recover %s: %s", row.channel_id, row.run_id,
+                                code or exc)
+                continue
+            if sub.paused_at is not None and not ts:
+                await self.rt.store.ledger_done(row.id, state="failed", note="subscription paused")
                 continue
             if ts:
                 digest = await build_digest(self.rt.store, sub)
                 await self.rt.store.ledger_done(row.id, state="posted", message_ts=ts, cursor_to=digest.cursor_to,
                                                 note="confirmed from channel history after a restart")
-            else:
-                await self.deliver(sub, row)
+            elif await self.deliver(sub, row) not in ("posted", "empty"):
+                continue
             done += 1
         return done
 
@@ -176,9 +262,45 @@ def describe(sub, now: datetime | None = None) -> str:
     nxt = next_slot(sub.cron, sub.timezone, now)
     when = nxt.astimezone(zone(sub.timezone)).strftime("%a %d %b %Y %H:%M %Z") if nxt else "never"
     terms = (sub.filters or {}).get("terms") or []
-    return (f"*Digest for <#{sub.channel_id}>*: {esc(sub.schedule_text or sub.cron)} ({esc(sub.timezone)})\n"
-            f"Next: {esc(when)}\nFilter: {esc(', '.join(terms)) if terms else 'none'} · "
-            f"When there is no news: {'post a short note' if sub.post_when_empty else 'post nothing'}")
+    if sub.paused_at is not None:
+        when = "none while paused"
+    out = (f"*Digest for <#{sub.channel_id}>*: {esc(sub.schedule_text or sub.cron)} ({esc(sub.timezone)})\n"
+           f"Next: {esc(when)}\nFilter: {esc(', '.join(terms)) if terms else 'none'} · "
+           f"When there is no news: {'post a short note' if sub.post_when_empty else 'post nothing'}")
+    if sub.paused_at is not None:
+        out += f"\n:warning: {esc(paused_text(sub))}"
+    return out
+
+
+async def channel_problem(rt: Runtime, channel_id: str | None,
+                          team_id: str | None = None) -> tuple[str | None, str | None]:
+    """Can the bot post digests here? (refusal, note): a refusal says how to fix it; a note is for information.
+
+    A public channel the bot is not in still works with ``chat:write.public``; a private or archived one, or
+    one the bot cannot see, does not. When the check itself is not allowed (no ``channels:read``), the first
+    post will tell (and pause the digest with the reason)."""
+    if not channel_id:
+        return None, None
+    try:
+        client = await oauth.client_for_team(rt, team_id) or rt.client  # the workspace's token in OAuth mode
+        resp = await client.conversations_info(channel=channel_id)
+    except Exception as exc:
+        code = slack_error(exc)
+        if code in ("channel_not_found", "not_in_channel"):
+            return PERMANENT_ERRORS["channel_not_found"].replace(", then set the digest again", ", then run this "
+                                                                 "command again"), None
+        log.info("could not check channel %s before setting a digest: %s", channel_id, code or exc)
+        return None, None
+    info = resp.get("channel") or {}
+    if info.get("is_archived"):
+        return PERMANENT_ERRORS["is_archived"], None
+    if info.get("is_member") is False:
+        if info.get("is_private"):
+            return "I'm not a member of this private channel. Invite me with `/invite @launchbrief`, then run " \
+                   "this command again.", None
+        return None, ("I'm not a member of this channel, so I'll post with the chat:write.public permission. "
+                      "Invite me (`/invite @launchbrief`) if you also want to mention me in its threads.")
+    return None, None
 
 
 async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
@@ -193,6 +315,10 @@ async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team
         return render.info_message(describe(sub), "Digest settings")
     if action == "help":
         return render.info_message(esc(DIGEST_HELP), "Digest help")
+    if action != "now" and rt.settings.digest_admins_only and not rt.is_admin(user_id):
+        return render.error_message("Only launchbrief admins can set, change or switch off this channel's digest "
+                                    "(LAUNCHBRIEF_DIGEST_ADMINS_ONLY is on; ask one to add you to "
+                                    "LAUNCHBRIEF_ADMINS).")
     if action == "off":
         removed = await rt.store.delete_subscription(team_id or "", channel_id or "")
         if removed is None:
@@ -207,8 +333,13 @@ async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team
         poster = scheduler.poster if scheduler else DigestPoster(rt)
         now = utcnow()
         outcome = await poster.run_slot(sub.id, now, key="now-" + now.strftime("%Y-%m-%dT%H:%M:%S"))
+        if outcome in ("paused", "failed"):
+            sub = await rt.store.subscription(sub_id=sub.id) or sub
+            return render.error_message(f"This channel's digest is paused. {sub.last_error or ''} "
+                                        "Changing its settings (e.g. `/launchbrief digest daily 08:00`) resumes it.")
         text = {"posted": "Digest posted.", "empty": "Nothing new since the last digest.",
-                "already": "A digest is already on its way."}.get(outcome, outcome)
+                "already": "A digest is already on its way.",
+                "retry": "Slack did not take the digest just now; I'll try again in a few minutes."}.get(outcome, outcome)
         return render.info_message(text, text)
     if action == "filter":
         if sub is None:
@@ -216,6 +347,7 @@ async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team
         terms = [t.strip() for t in " ".join(words[1:]).split(",") if t.strip()] if len(words) > 1 else []
         if len(terms) == 1 and " " in terms[0] and "," not in cmd.rest:
             terms = terms[0].split()
+        await resume(rt, sub)
         if not terms or terms == ["off"]:
             await rt.store.update_subscription(sub.id, filters=None)
             return render.info_message("Digest filter removed: every launch-policy story is included.", "Filter off")
@@ -225,18 +357,31 @@ async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team
     if action == "empty":
         if sub is None or len(words) < 2 or words[1].lower() not in ("post", "skip"):
             return render.error_message("Use `digest empty post` or `digest empty skip` (after setting up a digest).")
+        await resume(rt, sub)
         await rt.store.update_subscription(sub.id, post_when_empty=words[1].lower() == "post")
         return render.info_message("Saved.", "Saved")
     try:
         schedule = parse_schedule(cmd.rest)
     except ScheduleError as exc:
         return render.error_message(f"{exc} Try `/launchbrief digest help`.")
+    refusal, note = await channel_problem(rt, channel_id, team_id)
+    if refusal:
+        return render.error_message(f"I can't post digests here: {refusal}")
     tz = schedule.timezone or await user_timezone(rt, user_id, team_id)
     sub = await rt.store.upsert_subscription(team_id or "", channel_id or "", cron=schedule.cron, timezone=tz,
                                              text=schedule.text, created_by=user_id)
+    sub = await resume(rt, sub)
     if scheduler:
         scheduler.schedule(sub)
-    return render.info_message("Digest set. " + describe(sub), f"Digest set: {schedule.text} ({tz})")
+    extra = f"\n{esc(note)}" if note else ""
+    return render.info_message("Digest set. " + describe(sub) + extra, f"Digest set: {schedule.text} ({tz})")
+
+
+async def resume(rt: Runtime, sub):
+    """Changed settings end a pause (the user has presumably fixed what Slack complained about)."""
+    if sub is not None and (sub.paused_at is not None or sub.last_error):
+        sub = await rt.store.update_subscription(sub.id, paused_at=None, last_error=None) or sub
+    return sub
 
 
 __all__ = ["DigestPoster", "digest_command"]

@@ -13,7 +13,9 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
     if subs:
         b.section("*Digest subscriptions*\n" + "\n".join(
             f"• <#{s.channel_id}> — {esc(s.schedule_text or s.cron)} ({esc(s.timezone)})"
-            + (f" :warning: {esc(s.last_error)}" if s.last_error else "") for s in subs))
+            + (f"\n   :warning: *paused* — {esc(render.clip(s.last_error or 'a Slack error', 400))}"
+               if getattr(s, "paused_at", None) is not None
+               else (f" :warning: {esc(s.last_error)}" if s.last_error else "")) for s in subs))
     else:
         b.section("*Digest subscriptions*\nNone yet.")
     feeds = await rt.store.list_feeds()

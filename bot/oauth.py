@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("launchbrief.oauth")
 
 # the bot scopes of slack/manifest.yaml (tests/test_oauth.py checks they agree)
-DEFAULT_SCOPES = "app_mentions:read,commands,chat:write,channels:history,groups:history,users:read"
+DEFAULT_SCOPES = ("app_mentions:read,commands,chat:write,chat:write.public,channels:read,groups:read,"
+                  "channels:history,groups:history,users:read")
 STATE_SECONDS = 600
 UNINSTALLED = "launchbrief is not installed in this workspace (uninstalled or its token revoked): digests paused"
 

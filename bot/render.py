@@ -26,16 +26,27 @@ MAX_TEXT = 3000  # fallback text we send (Slack truncates at 40k; keep notificat
 MAX_CONTEXT_ELEMENT = 2000
 
 
+# Bidirectional embedding/override/isolate controls (U+202A-U+202E, U+2066-U+2069): in a title they can make
+# text display in another order than it reads ("evil.com/txt.exe" shown as "exe.txt/moc.live"); never shown.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    return _BIDI.sub("", text)
+
+
 def esc(text: str | None) -> str:
-    """Escape untrusted text for mrkdwn: & < > (Slack's control characters)."""
+    """Escape untrusted text for mrkdwn: & < > (Slack's control characters), bidi controls removed."""
     if not text:
         return ""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return strip_bidi(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def plain(text: str | None) -> str:
-    """Untrusted text for plain_text fields: no escaping needed, but control characters folded."""
-    return " ".join((text or "").split())
+    """Untrusted text for ``plain_text`` fields. Slack parses no markup there (its text object accepts
+    formatting markup only when the type is ``mrkdwn``), so nothing is escaped: ``&amp;`` would show as is.
+    Whitespace and bidi controls are folded away."""
+    return " ".join(strip_bidi(text or "").split())
 
 
 _SAFE_URL = re.compile(r"^https?://[^\s<>|]+$", re.I)
@@ -107,9 +118,8 @@ class Builder:
         self.blocks: list[Any] = []
 
     def header(self, text: str) -> Builder:
-        # escaped too: Slack decodes the entities for display, and raw <!channel> never reaches it
-        self.blocks.append(HeaderBlock(text=PlainTextObject(text=_clip_escaped(plain(text) or "launchbrief",
-                                                                               MAX_HEADER))))
+        # plain_text: shown literally (no mentions, no links, no entities), so not escaped, only clipped
+        self.blocks.append(HeaderBlock(text=PlainTextObject(text=clip(plain(text) or "launchbrief", MAX_HEADER))))
         return self
 
     def section(self, mrkdwn: str) -> Builder:
@@ -129,16 +139,20 @@ class Builder:
 
     def buttons(self, *buttons: tuple[str, str, str]) -> Builder:
         self.blocks.append(ActionsBlock(elements=[
-            ButtonElement(text=PlainTextObject(text=label), action_id=action, value=value[:2000])
+            ButtonElement(text=PlainTextObject(text=plain(label)), action_id=action, value=value[:2000])
             for label, action, value in buttons]))
         return self
 
     def build(self, text: str) -> Message:
         blocks = [b.to_dict() for b in self.blocks]
         if len(blocks) > MAX_BLOCKS:
-            hidden = len(blocks) - (MAX_BLOCKS - 1)
-            blocks = blocks[: MAX_BLOCKS - 1] + [ContextBlock(elements=[MarkdownTextObject(
-                text=f"…and {hidden} more blocks not shown (Slack allows {MAX_BLOCKS}).")]).to_dict()]
+            # trim content, never the buttons: the actions blocks stay, after a note saying what was cut
+            actions = [b for b in blocks if b.get("type") == "actions"][: MAX_BLOCKS - 2]
+            content = [b for b in blocks if b.get("type") != "actions"]
+            keep = MAX_BLOCKS - 1 - len(actions)
+            hidden = len(content) - keep
+            blocks = content[:keep] + [ContextBlock(elements=[MarkdownTextObject(
+                text=f"…and {hidden} more blocks not shown (Slack allows {MAX_BLOCKS}).")]).to_dict()] + actions
         # the fallback text is shown in notifications as mrkdwn: always escaped here, from plain input
         return Message(text=_clip_escaped(" ".join(text.split()), MAX_TEXT) or "launchbrief", blocks=blocks)
 
@@ -179,7 +193,7 @@ def partner_line(p: dict[str, Any], with_evidence: bool = True) -> str:
     if with_evidence and p.get("evidence"):
         ev = p["evidence"][0]
         where = "headline" if ev["index"] < 0 else f"[{ev['index']}]"
-        line += f"\n      > {esc(clip(ev['text'], 280))} {where}"
+        line += f"\n> {esc(clip(ev['text'], 280))} {where}"  # at the line's start: Slack renders a quote
     return line
 
 
@@ -243,7 +257,7 @@ def partners_message(stats: list[Any], *, title: str = "Launch partners in the n
 def latest_message(items: list[tuple[Any, dict, list[str]]]) -> Message:
     out = Builder().header("Latest launch-policy briefing")
     if not items:
-        return out.section("Nothing stored yet. An admin can add feeds with `/launchbrief feeds add <url>`.") \
+        return out.section("Nothing stored yet. An admin can add feeds with `/launchbrief feeds add &lt;url&gt;`.") \
             .build("Nothing stored yet.")
     lines = []
     for art, brief, others in items:

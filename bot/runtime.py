@@ -7,8 +7,10 @@ Slow work never runs inside a Bolt listener: the listener acks, then hands a cor
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
+import time
 
 import aiohttp
 from collections.abc import Awaitable
@@ -72,6 +74,19 @@ class Runtime:
     # ack) from fighting several threads for the GIL. Throughput is the same: the GIL allows one anyway.
     analysis_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
     scheduler: object | None = None  # the DigestScheduler, once started
+    _recent: dict[str, float] = field(default_factory=dict)  # request ids seen by this process -> when
+
+    def first_sight(self, key: str, window: float = 600.0) -> bool:
+        """True the first time this process sees ``key`` within ``window`` seconds (Slack signs a request for
+        5 minutes). In memory, so it costs nothing before an ack; :meth:`claim_once` covers other replicas."""
+        now = time.monotonic()
+        if len(self._recent) > 10_000:
+            self._recent = {k: t for k, t in self._recent.items() if now - t < window}
+        seen = self._recent.get(key)
+        if seen is not None and now - seen < window:
+            return False
+        self._recent[key] = now
+        return True
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -109,6 +124,13 @@ class Runtime:
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
             await session.close()
+
+    async def claim_once(self, key: str) -> bool:
+        """True the first time ``key`` (an event_id, ``command:<trigger_id>``) is seen. Keys of any length fit
+        the store's column: a long one is kept as its SHA-256."""
+        if len(key) > 64:
+            key = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        return await self.store.claim_event(key)
 
     def is_admin(self, user_id: str | None) -> bool:
         admins = {u.strip() for u in (self.settings.admins or "").split(",") if u.strip()}

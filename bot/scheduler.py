@@ -77,6 +77,8 @@ class DigestScheduler:
         if sub is None:
             self.unschedule(sub_id)
             return
+        if sub.paused_at is not None:
+            return  # a permanent Slack error: nothing is tried until the settings change
         now = self.clock()
         slot = latest_slot(sub.cron, sub.timezone, now + timedelta(seconds=1), self.catch_up)
         if slot is None:
@@ -87,6 +89,8 @@ class DigestScheduler:
 
     async def catch_up_subscription(self, sub) -> None:
         """After downtime: the latest missed slot within the bound is sent once; older ones recorded skipped."""
+        if sub.paused_at is not None:
+            return
         now = self.clock()
         created = sub.created_at if sub.created_at.tzinfo else sub.created_at.replace(tzinfo=now.tzinfo)
         done = await self.rt.store.slot_keys(sub.id)

@@ -7,12 +7,18 @@ SIGTERM/SIGINT: stop accepting requests, let in-flight work finish (bounded), cl
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
 import signal
 import threading
+import time
+from urllib.parse import parse_qs
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.async_app import AsyncApp
 
 from briefings.config import Settings
@@ -24,15 +30,70 @@ from .runtime import Runtime
 log = logging.getLogger("launchbrief.bot")
 
 
+MAX_SKEW = 5 * 60  # Slack's replay window: older (or future) timestamps are refused
+
+
+def verify_signature(secret: str | None, raw: bytes, timestamp: str | None, signature: str | None,
+                     now: float | None = None) -> str | None:
+    """Check Slack's v0 signature over the raw bytes, before anything is parsed. None when valid, else why not."""
+    if not secret:
+        return "no signing secret configured"
+    if not timestamp or not signature:
+        return "unsigned request"
+    try:
+        ts = int(timestamp.strip())
+    except ValueError:
+        return "timestamp is not a number"
+    if abs((now if now is not None else time.time()) - ts) > MAX_SKEW:
+        return "stale timestamp"
+    expected = "v0=" + hmac.new(secret.encode(), b"v0:" + str(ts).encode() + b":" + raw, hashlib.sha256).hexdigest()
+    # compare bytes: a non-ASCII signature header must be a mismatch, not a TypeError
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
+        return "bad signature"
+    return None
+
+
+def check_body(text: str, content_type: str) -> str | None:
+    """A signed body Bolt can parse: JSON for events, a form (with a JSON ``payload`` if any) otherwise."""
+    try:
+        if "json" in content_type.lower() or text.lstrip().startswith("{"):
+            if not isinstance(json.loads(text), dict):
+                return "JSON body is not an object"
+            return None
+        form = parse_qs(text, keep_blank_values=True)
+        if "payload" in form and not isinstance(json.loads(form["payload"][0]), dict):
+            return "payload is not a JSON object"
+    except (ValueError, TypeError):
+        return "body does not parse"
+    return None
+
+
 def web_app(bolt: AsyncApp, rt: Runtime) -> web.Application:
     async def events(request: web.Request) -> web.Response:
         if rt.closing:
             return web.Response(status=503, text="shutting down")
-        bolt_request = await to_bolt_request(request)
+        # Verify first, parse after: an unauthenticated request never reaches a parser (so never a 500).
+        raw = await request.read()
+        why = verify_signature(rt.settings.slack_signing_secret, raw,
+                               request.headers.get("X-Slack-Request-Timestamp"),
+                               request.headers.get("X-Slack-Signature"))
+        if why:
+            log.warning("refused a request to /slack/events from %s: %s", request.remote, why)
+            return web.Response(status=401, text="invalid request")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        why = "body is not UTF-8" if text is None else check_body(text, request.headers.get("Content-Type", ""))
+        if why:
+            log.warning("refused a signed request to /slack/events from %s: %s", request.remote, why)
+            return web.Response(status=400, text="malformed request")
+        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": not rt.closing, "in_flight": len(rt.tasks)})
+        ok = not rt.closing
+        return web.json_response({"ok": ok, "in_flight": len(rt.tasks)}, status=200 if ok else 503)
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post("/slack/events", events)

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     slack_client_secret: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
     slack_scopes: str | None = Field(None, validation_alias=_env("SLACK_SCOPES"))  # comma-separated; manifest's
     slack_redirect_uri: str | None = Field(None, validation_alias=_env("SLACK_REDIRECT_URI"))
+    # only LAUNCHBRIEF_ADMINS may set, change or switch off a channel's digest
+    digest_admins_only: bool = Field(False, validation_alias=_env("LAUNCHBRIEF_DIGEST_ADMINS_ONLY"))
+    # answer @mentions written by other bots (off: two bots could answer each other for ever)
+    answer_bots: bool = Field(False, validation_alias=_env("LAUNCHBRIEF_ANSWER_BOTS"))
 
     # --- schedules (the bot) ---
     poll_minutes: float = Field(30, validation_alias=_env("LAUNCHBRIEF_POLL_MINUTES"))  # 0: the bot never polls

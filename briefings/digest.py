@@ -6,11 +6,13 @@ line counts mentions and flags partners new since the previous digest. Plain mod
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 
 from pydantic import BaseModel, Field
 
+from .kb import load_kb
 from .store.repo import Store
 
 EVENT_ORDER = ["partnership/agreement", "contract award", "licence/regulation", "spaceport", "launch outcome",
@@ -61,29 +63,95 @@ def _matches(filters: list[str], title: str, tldr: str, partners: list[str]) -> 
     return any(f.lower() in hay for f in filters)
 
 
+def _own_side(kb, key: str) -> set[str]:
+    """The subject's own side, as the engine defines it: the knowledge base's ``own_side`` when it has one,
+    else the organisations of the same kind and country (the Department of Defense beside the Space Force)."""
+    own_side = getattr(kb, "own_side", None)
+    if callable(own_side):
+        return set(own_side(key))
+    ent = kb.entities.get(key)
+    if ent is None or ent.kind == "country" or not ent.country:
+        return {key}
+    return {key} | {e.key for e in kb.entities.values() if e.kind == ent.kind and e.country == ent.country}
+
+
+def brief_partners(brief: dict, kb=None) -> list[dict]:
+    """The stored brief's partners under the brief's own definition: never its subject, never the subject's
+    own side (a brief stored by an older engine may still list them)."""
+    kb = kb or load_kb()
+    subject = brief.get("subject") or {}
+    name = (subject.get("name") or "").strip()
+    key = subject.get("kb")
+    if not key and name:
+        ent = kb.by_name(name)
+        key = ent.key if ent else None
+    keys = _own_side(kb, key) if key else set()
+    names = {kb.entities[k].name.lower() for k in keys if k in kb.entities} | ({name.lower()} if name else set())
+    out = []
+    for p in brief.get("partners") or []:
+        pkey = p.get("key")
+        if not pkey:
+            ent = kb.by_name(p.get("name") or "")
+            pkey = ent.key if ent else None
+        if (pkey and pkey in keys) or (p.get("name") or "").lower() in names:
+            continue
+        out.append(p)
+    return out
+
+
+# A copy that says where it comes from ("This article originally appeared on …", "first published by …").
+_SYNDICATED = re.compile(r"\b(originally|first)\s+(appeared|published|ran)\b|\b(republished|reprinted|syndicated)\s+"
+                         r"(from|with|by|on|in)\b", re.I)
+
+
+def says_it_is_a_copy(art) -> bool:
+    text = art.text or ""
+    return bool(_SYNDICATED.search(" ".join(filter(None, [getattr(art, "summary", None), text[:400], text[-600:]]))))
+
+
+def original_of(members: list) -> object:
+    """A story cluster's original: the earliest published; on the same (or no) date one that does not say it
+    is a copy of another; then the first stored. (Stored order is no guide: a syndicated copy's feed may simply
+    have been polled first.)"""
+    return min(members, key=lambda a: (a.published or date.max, says_it_is_a_copy(a), a.id))
+
+
 async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: int = 200) -> Digest:
     cursor = sub.cursor_article_id or 0
     filters = list((sub.filters or {}).get("terms", []))
     rows = await store.digest_rows(cursor, limit=limit)
     cursor_to = max([a.id for a, _ in rows], default=cursor)
-    stories: dict[int, DigestStory] = {}  # by cluster: the first story of each cluster, others as "also"
+    # every new member of these clusters, analysed or not: an exact copy is stored without its own analysis
+    members: dict[int, list] = {}
+    for art in await store.cluster_articles({a.cluster_id for a, _ in rows if a.cluster_id}, after_id=cursor):
+        members.setdefault(art.cluster_id, []).append(art)
+    stories: dict[int, DigestStory] = {}  # by cluster: the original of each cluster, others as "also"
     counts: Counter[str] = Counter()
+    kb = load_kb()
     for art, brief in rows:
-        partners = [p["name"] for p in brief.get("partners", [])]
+        partners = [p["name"] for p in brief_partners(brief, kb)]
         tldr = (brief.get("tldr") or {}).get("text") or ""
         if not _matches(filters, art.title or "", tldr, partners):
             continue
         key = art.cluster_id or -art.id
         if key in stories:
             source = art.source or art.url
-            if source not in stories[key].also and source != stories[key].source:
+            if source not in stories[key].also and source != (stories[key].source or stories[key].url):
                 stories[key].also.append(source)
             continue
         counts.update(set(partners))
         event = next(iter(brief.get("event_types") or []), "other")
-        stories[key] = DigestStory(article_id=art.id, title=art.title, url=art.url, source=art.source,
-                                   published=art.published, tldr=tldr or None,
-                                   event_type=event if event in EVENT_ORDER else "other", partners=partners)
+        cluster = [a for a in members.get(art.cluster_id, []) if a.id != art.id] + [art]
+        shown = original_of(cluster)
+        also: list[str] = []
+        for other in sorted(cluster, key=lambda a: a.id):
+            source = other.source or other.url
+            if other is not shown and source != (shown.source or shown.url) and source not in also:
+                also.append(source)
+        stories[key] = DigestStory(article_id=shown.id, title=shown.title or art.title, url=shown.url,
+                                   source=shown.source, published=shown.published, tldr=tldr or None,
+                                   event_type=event if event in EVENT_ORDER else "other", partners=partners,
+                                   also=also)
     groups: dict[str, list[DigestStory]] = {k: [] for k in EVENT_ORDER}
     for story in stories.values():
         groups[story.event_type].append(story)

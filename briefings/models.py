@@ -6,14 +6,24 @@ README.md "Brief JSON schema".
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 PartnerKind = Literal["country", "agency", "company", "spaceport", "military"]
 Tier = Literal["established", "emerging"]
 RelevanceLabel = Literal["launch-policy", "space-adjacent", "off-topic"]
+
+
+# Bidirectional embedding/override/isolate controls (U+202A-U+202E, U+2066-U+2069): a title carrying them can
+# display in another order than it reads; they are dropped from titles before anything stores or shows them.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text):
+    return _BIDI_CONTROLS.sub("", text) if isinstance(text, str) else text
 
 
 class Sentence(BaseModel):
@@ -31,6 +41,8 @@ class Article(BaseModel):
     title: str | None = None
     author: str | None = None
     site_name: str | None = None
+
+    _no_bidi = field_validator("title", "site_name", mode="before")(strip_bidi)
     published: date | None = None
     language: str | None = None
     text: str
@@ -83,6 +95,8 @@ class Brief(BaseModel):
     published: date | None
     author: str | None = None
     site_name: str | None = None
+
+    _no_bidi = field_validator("title", "site_name", mode="before")(strip_bidi)
     language: str | None
     tldr: Sentence | None
     summary: list[Sentence]

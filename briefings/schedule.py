@@ -79,7 +79,7 @@ def parse_schedule(args: str) -> Schedule:
             raise ScheduleError("a cron expression has five fields: minute hour day month weekday.")
         tz = words[2] if len(words) > 2 else None
         try:
-            CronTrigger.from_crontab(cron, timezone="UTC")
+            CronTrigger.from_crontab(to_apscheduler(cron), timezone="UTC")
         except ValueError as exc:
             raise ScheduleError(f"“{cron}” is not a valid cron expression ({exc}).") from exc
         text = f"cron {cron}"
@@ -106,8 +106,57 @@ class SafeCronTrigger(CronTrigger):
         return nxt
 
 
+_STD_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]  # standard cron: 0 (and 7) = Sunday
+
+
+def _day(value: str) -> int:
+    v = value.strip().lower()
+    if v.isdigit() and int(v) <= 7:
+        return int(v) % 7
+    if v in DAYS:
+        return _STD_DAYS.index(DAYS[v])
+    raise ValueError(f"“{value}” is not a weekday (0-7 or sun-sat)")
+
+
+def standard_day_of_week(field: str) -> str:
+    """A crontab weekday field, numbered as standard cron does (0 and 7 = Sunday, 1-5 = Monday-Friday, names
+    allowed, ranges, lists and steps), as the explicit day names APScheduler reads unambiguously (its own
+    numbers start at Monday = 0, so ``1-5`` would have meant Tuesday-Saturday)."""
+    if field.strip() in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        rng, _, step_s = part.partition("/")
+        step = int(step_s) if step_s else 1
+        if step < 1 or (step_s and not step_s.isdigit()):
+            raise ValueError(f"“{part}” has a bad step")
+        if rng in ("*", "?"):
+            first, last = 0, 6
+        elif "-" in rng:
+            a, b = rng.split("-", 1)
+            first, last = _day(a), _day(b)
+            if last < first:  # 5-7, fri-sun: through Sunday (and sat-mon wraps round the week)
+                last += 7
+        else:
+            first = _day(rng)
+            last = 6 if step_s else first  # "1/2": from Monday, every other day
+        days.update(d % 7 for d in range(first, last + 1, step))
+    if not days:
+        raise ValueError(f"“{field}” names no weekday")
+    return ",".join(_STD_DAYS[d] for d in sorted(days))
+
+
+def to_apscheduler(cron: str) -> str:
+    """A standard five-field crontab with its weekday field rewritten for APScheduler (see above)."""
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ValueError("a cron expression has five fields: minute hour day month weekday")
+    fields[4] = standard_day_of_week(fields[4])
+    return " ".join(fields)
+
+
 def trigger(cron: str, tz: str) -> SafeCronTrigger:
-    base = CronTrigger.from_crontab(cron, timezone=zone(tz))
+    base = CronTrigger.from_crontab(to_apscheduler(cron), timezone=zone(tz))
     t = SafeCronTrigger.__new__(SafeCronTrigger)
     t.__setstate__(base.__getstate__())
     return t

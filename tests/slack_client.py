@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from urllib.parse import urlencode
 
 import httpx
@@ -31,11 +32,14 @@ def headers(body: str, content_type: str, *, timestamp: int | None = None, secre
     return h
 
 
-def command_body(text: str, response_url: str, *, user_id: str = "U1", channel_id: str = "C1") -> str:
+def command_body(text: str, response_url: str, *, user_id: str = "U1", channel_id: str = "C1",
+                 trigger_id: str | None = None) -> str:
+    """A slash command as Slack sends it; every invocation has its own trigger_id (as in Slack)."""
+    trigger_id = trigger_id or f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
     return urlencode({"token": "legacy", "team_id": "T1", "team_domain": "test", "channel_id": channel_id,
                       "channel_name": "launch-policy", "user_id": user_id, "user_name": "analyst",
                       "command": "/launchbrief", "text": text, "api_app_id": "A1", "is_enterprise_install": "false",
-                      "response_url": response_url, "trigger_id": "1.2.3"})
+                      "response_url": response_url, "trigger_id": trigger_id})
 
 
 def event_body(event: dict, event_id: str = "Ev1") -> str:

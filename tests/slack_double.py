@@ -62,6 +62,10 @@ class SlackDouble:
     messages: dict[str, list[dict]] = field(default_factory=dict)  # channel -> posted messages (newest last)
     served_429: dict[str, float] = field(default_factory=dict)  # channel -> Retry-After seconds served
     rate_limit_ratio: float = 0.0  # answer this share of chat.postMessage calls with 429
+    # Web API errors on demand: method -> error, or (method, channel) -> error, answered every time
+    # (e.g. "not_in_channel", "missing_scope", "channel_not_found", "is_archived", "account_inactive")
+    fail: dict[Any, str] = field(default_factory=dict)
+    channels: dict[str, dict] = field(default_factory=dict)  # conversations.info answers (default: a member)
     _rng_state: int = 12345
     sockets: list = field(default_factory=list)  # open Socket Mode connections (aiohttp WebSocketResponse)
     socket_acks: list[dict] = field(default_factory=list)  # what the app sent back over Socket Mode
@@ -138,6 +142,15 @@ class SlackDouble:
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
             return web.json_response({"ok": False, "error": "not_authed"})
+        failure = self.fail.get((method, str(params.get("channel")))) or self.fail.get(method)
+        if failure:
+            self.errors.append((method, failure))
+            return web.json_response({"ok": False, "error": failure})
+        if method == "conversations.info":
+            channel = str(params.get("channel"))
+            info = {"id": channel, "is_channel": True, "is_private": False, "is_archived": False, "is_member": True}
+            info.update(self.channels.get(channel, {}))
+            return web.json_response({"ok": True, "channel": info})
         if method in MESSAGE_METHODS:
             error = check_message(params)
             if error:

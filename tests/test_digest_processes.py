@@ -48,6 +48,22 @@ async def subscribe_with_missed_slot(db_url: str, channels: list[str]) -> None:
         await store.close()
 
 
+async def wait_serving(env: dict[str, str], timeout: float = 60) -> None:
+    """Until the bot answers /healthz: only then are its SIGTERM handlers installed (a loaded machine can take
+    seconds just to import it, and a SIGTERM before that kills it with -15)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(timeout=2) as http:
+        while time.monotonic() < deadline:
+            try:
+                if (await http.get(f"http://127.0.0.1:{env['PORT']}/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+
+
 async def wait_exit(proc: subprocess.Popen, timeout: float = 30) -> int:
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
@@ -68,7 +84,9 @@ async def test_sigkill_between_claim_post_and_confirm_then_restart(tmp_path, fai
         posted_before = len(slack.top_level("CCRASH"))
         assert posted_before == (0 if failpoint == "after_claim" else 1)
         await asyncio.sleep(1.2)  # let the claim's lease (1 s in this test) run out
-        proc = start(bot_env(slack, db_url))
+        env = bot_env(slack, db_url)
+        proc = start(env)
+        await wait_serving(env)
         await slack.wait_for(lambda: len(slack.top_level("CCRASH")) >= 1, timeout=30)
         await asyncio.sleep(2.5)  # recovery and catch-up have run; give a duplicate every chance to appear
         proc.send_signal(signal.SIGTERM)
@@ -87,8 +105,11 @@ async def test_two_replicas_on_postgresql_post_each_slot_once(pg_url):
     slack = await SlackDouble().start()
     channels = [f"CREP{i}" for i in range(6)]
     await subscribe_with_missed_slot(db_url, channels)
-    procs = [start(bot_env(slack, db_url)) for _ in range(2)]
+    envs = [bot_env(slack, db_url) for _ in range(2)]
+    procs = [start(env) for env in envs]
     try:
+        for env in envs:
+            await wait_serving(env)
         await slack.wait_for(lambda: all(slack.top_level(c) for c in channels), timeout=40)
         await asyncio.sleep(3)
         for c in channels:

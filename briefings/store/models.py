@@ -98,6 +98,8 @@ class Subscription(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     schedule_text: Mapped[str | None] = mapped_column(String(200))
     last_error: Mapped[str | None] = mapped_column(Text)
+    # set when Slack answered a permanent error (not_in_channel, …): no digest is tried until settings change
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     filters: Mapped[dict | None] = mapped_column(JSON)
     post_when_empty: Mapped[bool] = mapped_column(default=False)
     cursor_article_id: Mapped[int] = mapped_column(BigInteger, default=0)  # last article included in a digest

@@ -659,3 +659,13 @@ class Store:
         async with self.session() as s:
             return list((await s.execute(select(m.Article.url).where(m.Article.cluster_id == cluster_id)
                                          .order_by(m.Article.id))).scalars())
+
+    async def cluster_articles(self, cluster_ids: set[int], *, after_id: int = 0) -> list[m.Article]:
+        """Articles of these story clusters stored after ``after_id``, analysed or not (the digest picks each
+        cluster's original among them)."""
+        if not cluster_ids:
+            return []
+        async with self.session() as s:
+            return list((await s.execute(select(m.Article).where(m.Article.cluster_id.in_(sorted(cluster_ids)),
+                                                                 m.Article.id > after_id)
+                                         .order_by(m.Article.id))).scalars())
