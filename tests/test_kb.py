@@ -1,0 +1,168 @@
+"""The knowledge base: schema, load-time checks, the own-side relation, coverage and languages."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from briefings.kb import HERE, KnowledgeBaseError, load_kb
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_kb()
+
+
+def _names(kb, keys):
+    return {kb.entities[k].name for k in keys}
+
+
+# --- own side: parents and former names -------------------------------------------------------------------
+
+def test_unit_chain_to_department(kb):
+    sld45 = kb.by_name("SLD 45")
+    chain = [kb.entities[k].name for k in kb.ancestors(sld45.key)]
+    assert chain[0] == "Space Systems Command"
+    assert chain.index("US Space Force") < chain.index("Department of Defense")
+    assert chain[-1] == "Department of Defense"
+
+
+def test_space_force_own_side_stops_at_departments(kb):
+    side = _names(kb, kb.own_side(kb.by_name("Space Force").key))
+    assert {"US Space Force", "Department of Defense", "Space Systems Command", "Space Test Program",
+            "Space Launch Delta 45"} <= side
+    # the departments are in the chain, but their other branches are not the Space Force's own side
+    assert "US Air Force" not in side and "National Reconnaissance Office" not in side
+    # and the Air Force's own side does not hold the Space Force's units
+    assert "Space Launch Delta 45" not in _names(kb, kb.own_side(kb.by_name("USAF").key))
+
+
+def test_department_own_side_reaches_down(kb):
+    dod = kb.by_name("Department of Defense").key
+    assert {"US Space Force", "US Air Force", "Space Launch Delta 30"} <= _names(kb, kb.descendants(dod))
+    assert kb.own_side(dod) >= kb.descendants(dod)
+
+
+def test_subsidiary_and_parent_company(kb):
+    side = _names(kb, kb.own_side(kb.by_name("Arianespace").key))
+    assert "ArianeGroup" in side
+    assert "Airbus Defence and Space" not in side  # a shareholder is not modelled as a parent
+
+
+@pytest.mark.parametrize("former, successor", [
+    ("Orbital ATK", "Northrop Grumman"),
+    ("Space and Missile Systems Center", "Space Systems Command"),
+    ("SMC", "Space Systems Command"),
+    ("45th Space Wing", "Space Launch Delta 45"),
+])
+def test_former_name_maps_to_successor_and_keeps_surface(kb, former, successor):
+    text = f"In 2017 the {former} signed the contract."
+    (m,) = kb.find(text)
+    assert m.entity.name == successor
+    assert m.surface == former and text[m.start:m.end] == former
+    assert m.via_former_name and not m.via_vehicle
+
+
+def test_current_name_is_not_former(kb):
+    (m,) = kb.find("Space Systems Command awarded it.")
+    assert not m.via_former_name
+
+
+def test_operator_is_company_with_segment(kb):
+    ses = kb.by_name("SES")
+    assert ses.kind == "company" and ses.service == "operator" and ses.segment == "communications"
+    inmarsat = kb.by_name("Inmarsat")
+    assert kb.entities[inmarsat.parent].name == "Viasat"
+
+
+# --- load-time checks -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A copy of the bundled TOML files to break one way at a time."""
+    for f in HERE.glob("*.toml"):
+        shutil.copy(f, tmp_path / f.name)
+    return tmp_path
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
+
+
+def test_copy_loads_like_the_default(kb_dir, kb):
+    assert set(load_kb(kb_dir).entities) == set(kb.entities)
+
+
+def test_unknown_key_fails(kb_dir):
+    _append(kb_dir / "organisations.toml",
+            '[[org]]\nname = "Test Agency"\nkind = "agency"\nalias = ["TA"]\n')
+    with pytest.raises(KnowledgeBaseError, match=r"Test Agency.*alias"):
+        load_kb(kb_dir)
+
+
+def test_unknown_table_fails(kb_dir):
+    _append(kb_dir / "providers.toml", '[[providers]]\nname = "X"\n')
+    with pytest.raises(KnowledgeBaseError, match="unknown table"):
+        load_kb(kb_dir)
+
+
+def test_broken_spaceport_reference_fails(kb_dir):
+    _append(kb_dir / "providers.toml", '[[provider]]\nname = "Test Launch Co"\ncountry = "US"\n'
+            'service = "launch"\nspaceports = ["Nowhere Spaceport"]\n')
+    with pytest.raises(KnowledgeBaseError, match="Nowhere Spaceport"):
+        load_kb(kb_dir)
+
+
+def test_broken_parent_reference_fails(kb_dir):
+    _append(kb_dir / "operators.toml", '[[operator]]\nname = "Test Sat Co"\nsegment = "communications"\n'
+            'parent = "No Such Holding"\n')
+    with pytest.raises(KnowledgeBaseError, match="No Such Holding"):
+        load_kb(kb_dir)
+
+
+def test_parent_cycle_fails(kb_dir):
+    _append(kb_dir / "organisations.toml",
+            '[[org]]\nname = "Unit A"\nkind = "military"\nparent = "Unit B"\n\n'
+            '[[org]]\nname = "Unit B"\nkind = "military"\nparent = "Unit A"\n')
+    with pytest.raises(KnowledgeBaseError, match="cycle"):
+        load_kb(kb_dir)
+
+
+@pytest.mark.parametrize("record", [
+    # an alias that another entity already uses
+    '[[provider]]\nname = "Test Launch Co"\naliases = ["ULA"]\ncountry = "US"\nservice = "launch"\n',
+    # a name used twice
+    '[[operator]]\nname = "SpaceX"\nsegment = "constellation"\n',
+    # a former name that is another entity's vehicle
+    '[[operator]]\nname = "Test Sat Co"\nformer_names = ["Falcon 9"]\nsegment = "constellation"\n',
+])
+def test_duplicate_surface_fails(kb_dir, record):
+    _append(kb_dir / "operators.toml" if "operator" in record else kb_dir / "providers.toml", record)
+    with pytest.raises(KnowledgeBaseError, match="names both|duplicate name"):
+        load_kb(kb_dir)
+
+
+def test_case_differs_is_not_a_collision(kb_dir):
+    _append(kb_dir / "operators.toml", '[[operator]]\nname = "Test Sat Co"\naliases = ["Ula"]\n'
+            'segment = "constellation"\n')
+    kb2 = load_kb(kb_dir)
+    assert kb2.find("Ula said")[0].entity.name == "Test Sat Co"
+
+
+def test_invalid_country_fails(kb_dir):
+    _append(kb_dir / "spaceports.toml", '[[spaceport]]\nname = "Test Pad"\ncountry = "XX"\noperator = "Nobody"\n'
+            'status = "planned"\norbits = ["LEO"]\n')
+    with pytest.raises(KnowledgeBaseError, match="Test Pad.*XX"):
+        load_kb(kb_dir)
+
+
+def test_missing_directory_fails(tmp_path):
+    with pytest.raises(KnowledgeBaseError):
+        load_kb(tmp_path / "absent")
+
+
+def test_default_is_cached():
+    assert load_kb() is load_kb()
