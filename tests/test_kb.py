@@ -166,3 +166,64 @@ def test_missing_directory_fails(tmp_path):
 
 def test_default_is_cached():
     assert load_kb() is load_kb()
+
+
+# --- coverage -------------------------------------------------------------------------------------------
+
+def test_coverage_counts(kb):
+    ents = list(kb.entities.values())
+    assert sum(e.kind == "spaceport" for e in ents) >= 70
+    national = [e for e in ents if e.kind == "agency" and e.country and not e.department and not e.parent]
+    assert len({e.country for e in national}) >= 60  # one agency per nation counts once
+    assert sum(e.kind == "company" and e.service == "launch" for e in ents) >= 100
+    assert sum(e.service == "operator" for e in ents) >= 50
+    # spaceport authorities of US states
+    assert {"Space Florida", "New Mexico Spaceport Authority", "Virginia Spaceport Authority",
+            "Alaska Aerospace Corporation", "Oklahoma Space Industry Development Authority"} <= {e.name for e in ents}
+
+
+def test_every_cross_reference_resolves(kb):
+    ports = {e.name for e in kb.entities.values() if e.kind == "spaceport"}
+    for e in kb.entities.values():
+        assert set(e.spaceports) <= ports, e.name
+        if e.parent:
+            assert e.parent in kb.entities, e.name
+            assert e.key not in kb.ancestors(e.key), e.name
+
+
+def test_allied_military_space_commands_have_parents(kb):
+    for name, ancestor in [("UK Space Command", "UK Ministry of Defence"),
+                           ("Commandement de l'espace", "French Ministry of the Armed Forces"),
+                           ("Weltraumkommando der Bundeswehr", "German Federal Ministry of Defence"),
+                           ("JASDF Space Operations Group", "Japan Ministry of Defense"),
+                           ("Defence Space Command", "Australian Department of Defence"),
+                           ("3 Canadian Space Division", "Department of National Defence"),
+                           ("NATO Space Centre", "NATO")]:
+        ent = kb.by_name(name)
+        assert ent is not None and ent.kind == "military", name
+        assert ancestor in _names(kb, kb.ancestors(ent.key)), name
+
+
+def test_names_lists_aliases_and_former_names(kb):
+    names = kb.names(kb.by_name("Northrop Grumman").key)
+    assert names[0] == "Northrop Grumman" and "Orbital ATK" in names
+    assert "Antares" not in names  # vehicles find the provider but are not its names
+
+
+def test_satellite_names_find_their_operator(kb):
+    # a payload is often named after its owner: "SES-9", "Intelsat 33e"
+    found = {m.entity.name for m in kb.find("Falcon 9 launched SES-9, then Intelsat 33e and Thaicom-8.")}
+    assert {"SES", "Intelsat", "Thaicom", "SpaceX"} <= found
+
+
+def test_gazetteer_stays_fast(kb):
+    words = ("The rocket lifted off from Cape Canaveral carrying a satellite for SES while the European "
+             "Space Agency and Roscosmos watched from Baikonur as prices fell ").split()
+    text = " ".join(words[i % len(words)] for i in range(5000))
+    kb.find(text)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        mentions = kb.find(text)
+    per_call = (time.perf_counter() - t0) / 5
+    assert len(mentions) > 500
+    assert per_call < 0.05, per_call  # a few ms on a quiet machine; generous for a shared one

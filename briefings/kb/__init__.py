@@ -183,6 +183,15 @@ class KnowledgeBase:
     def spaceports_of(self, code: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.kind == "spaceport" and e.country == code]
 
+    def names(self, key: str) -> list[str]:
+        """Every name that finds ``key`` in text, canonical name first: aliases and former names (vehicles
+        excluded). For matching a listed entity against names written elsewhere (annotations, user input)."""
+        ent = self.entities.get(key)
+        if ent is None:
+            return []
+        return [ent.name] + [s for s, (k, via_vehicle) in self._surface.items()
+                             if k == key and not via_vehicle and s != ent.name]
+
     def ancestors(self, key: str) -> list[str]:
         """Keys of the organisations ``key`` belongs to, nearest first (SLD 45 -> SSC -> Space Force -> ...)."""
         out: list[str] = []
@@ -355,6 +364,12 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
         raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
 
 
+def _site_rank(s: SpaceportRecord) -> tuple[bool, int]:
+    """A country's sites, the ones that matter most first: orbital before suborbital-only, then by status
+    (stable, so file order breaks ties)."""
+    return (set(s.orbits) <= {"suborbital"}, ["operational", "emerging", "planned"].index(s.status))
+
+
 def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
     """Load, check and index the TOML files in ``directory`` (raises :class:`KnowledgeBaseError`)."""
     directory = Path(directory)
@@ -423,7 +438,7 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
         name = _country_display_name(c.alpha_2)
         names = [name, c.name, getattr(c, "common_name", "")] + (rec.aliases if rec else [])
         names = [n for n in names if n and n not in _AMBIGUOUS_COUNTRY_NAMES]
-        ports = [s.name for s in spaceports if s.country == c.alpha_2]
+        ports = [s.name for s in sorted((s for s in spaceports if s.country == c.alpha_2), key=_site_rank)]
         add(Entity(f"country:{c.alpha_2}", name, "country", c.alpha_2, tier=rec.tier if rec else None,
                    spaceports=ports), names)
 
@@ -432,7 +447,9 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
         if ent.parent:
             children.setdefault(ent.parent, set()).add(ent.key)
 
-    pattern = re.compile(r"(?<![\w.-])" + _trie_regex(list(surface)) + r"(?![\w-])")
+    # A name ends at a word boundary; a hyphen ends it only before a number, so a satellite named after its
+    # owner ("SES-9", "Thaicom-8") finds the owner while "Vega-C" or "UK-based" stay whole words.
+    pattern = re.compile(r"(?<![\w.-])" + _trie_regex(list(surface)) + r"(?!\w|-(?!\d))")
     return KnowledgeBase(entities, spaceports, orgs, providers, countries, surface, pattern,
                          operators=operators, _former=former, _children=children)
 
