@@ -10,6 +10,8 @@ import pytest
 
 from briefings.kb import HERE, KnowledgeBaseError, load_kb
 
+from .conftest import SHARED
+
 
 @pytest.fixture(scope="module")
 def kb():
@@ -227,3 +229,61 @@ def test_gazetteer_stays_fast(kb):
     per_call = (time.perf_counter() - t0) / 5
     assert len(mentions) > 500
     assert per_call < 0.05, per_call  # a few ms on a quiet machine; generous for a shared one
+
+
+# --- languages ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("La France et l’Allemagne signent avec l'Agence spatiale européenne un accord pour lancer depuis le "
+     "Centre spatial guyanais, en Guyane.",
+     {"France", "Germany", "European Space Agency", "Guiana Space Centre"}),
+    ("Deutschlands Raumfahrtagentur DLR und das Weltraumkommando der Bundeswehr prüfen Starts von Andøya in "
+     "Norwegen mit der Europäischen Weltraumorganisation.",
+     {"Germany", "German Aerospace Center", "Bundeswehr Space Command", "Andøya Spaceport", "Norway"}),
+    ("España y Corea del Sur firman con la Agencia Espacial Mexicana un acuerdo de lanzamiento.",
+     {"Spain", "South Korea", "Mexican Space Agency"}),
+    ("A Agência Espacial Portuguesa e o Reino Unido querem lançar a partir dos Açores.",
+     {"Portugal Space", "United Kingdom", "Portugal"}),
+    ("L'Agenzia Spaziale Italiana e la Germania collaborano con gli Stati Uniti e il Giappone.",
+     {"Italian Space Agency", "Germany", "United States", "Japan"}),
+])
+def test_non_english_names(kb, text, expected):
+    found = {m.entity.name for m in kb.find(text)}
+    assert expected <= found, expected - found
+
+
+def test_translated_names_skip_english_words(kb):
+    # German "Island" is Iceland, French "Maurice" is Mauritius: as English text they are a word and a name
+    for word in ["Island", "Islands", "Maurice", "Dominique", "Granada", "Chad", "Man", "Jersey", "Israël"]:
+        assert not any(m.surface == word for m in kb.find(f"On the {word} we met {word} today.")), word
+    assert kb.by_name("Islande").name == "Iceland"
+    assert kb.by_name("Nordkorea").name == "North Korea"  # inverted ISO names come in natural order too
+    assert kb.by_name("République de Corée").name == "South Korea"
+
+
+def test_translations_never_take_another_entitys_name(kb):
+    for surface in kb._translated:
+        key, _ = kb._surface[surface]
+        assert key.startswith("country:"), surface
+    # an English name of one country is never reassigned by another's translation
+    assert kb.by_name("Congo").key == "country:CG"
+
+
+_CORPUS = SHARED / "corpus"
+
+
+@pytest.mark.skipif(not (_CORPUS / "dev_news").is_dir(), reason="../shared/corpus is not present")
+def test_translations_are_silent_on_english_news(kb):
+    """Foreign-language country names never fire on English articles (they would be names or words there:
+    "Stéphane Israël" is a person)."""
+    import json
+
+    texts = [json.loads(f.read_text(encoding="utf-8")).get("text", "")
+             for f in sorted((_CORPUS / "dev_news").glob("*.json")) + sorted((_CORPUS / "dev").glob("*.json"))]
+    snapi = _CORPUS / "space_news" / "snapi_summaries.jsonl"
+    if snapi.exists():
+        texts += [json.loads(line).get("text", "") for line in snapi.read_text(encoding="utf-8").splitlines()]
+    assert len(texts) > 20
+    hits = [(m.surface, text[max(0, m.start - 40):m.end + 40]) for text in texts for m in kb.find(text)
+            if m.surface in kb._translated]
+    assert not hits
