@@ -287,3 +287,24 @@ def test_translations_are_silent_on_english_news(kb):
     hits = [(m.surface, text[max(0, m.start - 40):m.end + 40]) for text in texts for m in kb.find(text)
             if m.surface in kb._translated]
     assert not hits
+
+
+def test_site_operator_text_must_name_its_parent(kb_dir):
+    _append(kb_dir / "spaceports.toml", '[[spaceport]]\nname = "Test Pad"\ncountry = "US"\noperator = "Someone Else"\n'
+            'parent = "NASA"\nstatus = "planned"\norbits = ["LEO"]\n')
+    with pytest.raises(KnowledgeBaseError, match="Test Pad.*does not name its parent"):
+        load_kb(kb_dir)
+    # naming an organisation above the parent is enough (Wallops: Goddard -> NASA)
+    assert load_kb().by_name("Wallops").parent == "agency:Goddard Space Flight Center"
+
+
+@pytest.mark.parametrize("acronym", ["SSC", "MDA", "ILS", "SSO", "SSA", "RSA"])
+def test_ambiguous_acronyms_name_nothing(kb, acronym):
+    # "SSC" is Space Systems Command in US releases and the Swedish Space Corporation at Esrange; "SSO" is
+    # an orbit: an acronym two organisations share finds neither, the full name still finds each
+    assert kb.find(f"The {acronym} said on Monday.") == []
+
+
+def test_spelled_out_names_of_ambiguous_acronyms(kb):
+    found = {m.entity.name for m in kb.find("Space Systems Command and the Swedish Space Corporation met.")}
+    assert found == {"Space Systems Command", "Swedish Space Corporation"}

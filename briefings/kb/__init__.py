@@ -333,6 +333,19 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
                 problems.append(f"{start!r}: parent chain has a cycle through {cur!r}")
                 break
             seen.add(cur)
+    # A site's operator is display text, but when the site has a parent the text must name it (or one of
+    # its ancestors): the two fields are not allowed to drift apart.
+    all_names = {r.name: [r.name, *r.aliases, *r.former_names] for r in records}
+    for sp in spaceports:
+        if not sp.parent or sp.parent not in names:
+            continue
+        chain, cur = [], sp.parent
+        while cur and cur not in chain:
+            chain.append(cur)
+            cur = parent_of.get(cur, "")
+        if not any(n in sp.operator for c in chain for n in all_names.get(c, [])):
+            problems.append(f"spaceport {sp.name!r}: operator {sp.operator!r} does not name its parent "
+                            f"{sp.parent!r} or any organisation above it")
     # Every surface (name, alias, former name, vehicle, country alias) names one entity only: the matcher is
     # case-sensitive, so "ESA" and "Esa" may differ, but one spelling cannot mean two things.
     owner: dict[str, str] = {}
