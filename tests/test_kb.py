@@ -308,3 +308,16 @@ def test_ambiguous_acronyms_name_nothing(kb, acronym):
 def test_spelled_out_names_of_ambiguous_acronyms(kb):
     found = {m.entity.name for m in kb.find("Space Systems Command and the Swedish Space Corporation met.")}
     assert found == {"Space Systems Command", "Swedish Space Corporation"}
+
+
+def test_government_of_a_country_names_the_country(kb):
+    text = "The Canadian government ordered it; Canadian engineers built it; the British Government paid."
+    found = [(m.surface, m.entity.name) for m in kb.find(text)]
+    assert ("Canadian government", "Canada") in found and ("British Government", "United Kingdom") in found
+    assert not any(s == "Canadian" for s, _ in found)  # the bare adjective names no one
+
+
+def test_operator_names_as_news_writes_them(kb):
+    for text, name in [("Measat-3b is owned by Measat.", "MEASAT"), ("SXM-7 reached orbit.", "SiriusXM"),
+                       ("SingTel Optus ordered Optus 10.", "Optus")]:
+        assert {m.entity.name for m in kb.find(text)} == {name}, text

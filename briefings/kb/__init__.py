@@ -102,6 +102,13 @@ class CountryRecord(_Record):
     code: str
     tier: Literal["established", "emerging"]
     aliases: list[str] = Field(default_factory=list)
+    # "Canadian" -> "Canadian government" / "Canadian Government" name the country (as customer, party);
+    # the bare adjective does not ("Canadian radar satellites" is no mention of Canada as an actor).
+    demonyms: list[str] = Field(default_factory=list)
+
+    @property
+    def government_names(self) -> list[str]:
+        return [f"{d} {g}" for d in self.demonyms for g in ("government", "Government")]
 
     _c = field_validator("code")(_check_country)
 
@@ -372,7 +379,7 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
         if c.code in seen_codes:
             problems.append(f"country {c.code} listed twice")
         seen_codes.add(c.code)
-        for n in c.aliases:
+        for n in [*c.aliases, *c.government_names]:
             claim(n, f"country {c.code}", "country alias")
     if problems:
         raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
@@ -510,7 +517,7 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
     for c in pycountry.countries:
         rec = tiers.get(c.alpha_2)
         name = _country_display_name(c.alpha_2)
-        names = [name, c.name, getattr(c, "common_name", "")] + (rec.aliases if rec else [])
+        names = [name, c.name, getattr(c, "common_name", "")] + (rec.aliases + rec.government_names if rec else [])
         names = [n for n in names if n and n not in _AMBIGUOUS_COUNTRY_NAMES]
         ports = [s.name for s in sorted((s for s in spaceports if s.country == c.alpha_2), key=_site_rank)]
         add(Entity(f"country:{c.alpha_2}", name, "country", c.alpha_2, tier=rec.tier if rec else None,
