@@ -321,3 +321,14 @@ def test_operator_names_as_news_writes_them(kb):
     for text, name in [("Measat-3b is owned by Measat.", "MEASAT"), ("SXM-7 reached orbit.", "SiriusXM"),
                        ("SingTel Optus ordered Optus 10.", "Optus")]:
         assert {m.entity.name for m in kb.find(text)} == {name}, text
+
+
+def test_hyphenated_forms(kb):
+    found = {m.entity.name for m in kb.find("Der ESA-Astronaut und die NASA-Chefin sprachen über das U.S.-Japan-Abkommen.")}
+    assert {"European Space Agency", "NASA", "United States", "Japan"} <= found
+    assert kb.find("A UK-based, SpaceX-built, ESA-funded probe.") == []
+
+
+def test_foreign_spaceport_names(kb):
+    text = "Le lanceur a décollé de Cap Canaveral ; el cohete despegó de Cabo Cañaveral; Start in Plessetsk."
+    assert [m.entity.name for m in kb.find(text)] == ["Cape Canaveral Space Force Station"] * 2 + ["Plesetsk Cosmodrome"]

@@ -536,9 +536,12 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
         if ent.parent:
             children.setdefault(ent.parent, set()).add(ent.key)
 
-    # A name ends at a word boundary; a hyphen ends it only before a number, so a satellite named after its
-    # owner ("SES-9", "Thaicom-8") finds the owner while "Vega-C" or "UK-based" stay whole words.
-    pattern = re.compile(r"(?<![\w.-])" + _trie_regex(list(surface)) + r"(?!\w|-(?!\d))")
+    # A name ends at a word boundary. A hyphen ends it only before a number or a capital: a satellite named
+    # after its owner ("SES-9", "Thaicom-8"), a pairing ("U.S.-Japan") and German compounds ("ESA-Astronaut",
+    # "NASA-Chef") find the name, while "UK-based" or "SpaceX-built" stay adjectives.
+    # It starts after a hyphen only when a capital or an abbreviation precedes it ("NASA-ESA", "U.S.-Japan";
+    # not "ex-NASA", "Soyuz-Fregat").
+    pattern = re.compile(r"(?<![\w.])(?<![a-zäöüßéèà]-)" + _trie_regex(list(surface)) + r"(?!\w|-(?![\dA-ZÄÖÜ]))")
     return KnowledgeBase(entities, spaceports, orgs, providers, countries, surface, pattern,
                          operators=operators, _former=former, _children=children, _translated=translated)
 
