@@ -342,3 +342,13 @@ def test_check_command(kb_dir, capsys):
     _append(kb_dir / "organisations.toml", '[[org]]\nname = "Test Unit"\nkind = "military"\nparent = "Nope"\n')
     assert main([str(kb_dir)]) == 1
     assert "'Nope' is not the name of any record" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("former, successor", [
+    ("Air Force Space Command", "US Space Force"), ("EELV", "National Security Space Launch"),
+    ("NASDA", "JAXA"), ("Kazcosmos", "Kazakhstan Aerospace Committee"), ("LAPAN", "National Research and Innovation Agency"),
+    ("Vandenberg Air Force Base", "Vandenberg Space Force Base"), ("DigitalGlobe", "Maxar Technologies"),
+])
+def test_more_successors(kb, former, successor):
+    (m,) = kb.find(f"Back then {former} was in charge.")
+    assert m.entity.name == successor and m.via_former_name
