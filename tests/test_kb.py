@@ -380,3 +380,11 @@ def test_bad_not_name_phrase_fails(kb_dir, phrase, message):
     _append(kb_dir / "not_names.toml", f'[[phrase]]\ntext = "{phrase}"\nwhy = "test"\n')
     with pytest.raises(KnowledgeBaseError, match=message):
         load_kb(kb_dir)
+
+
+def test_press_spellings_in_other_languages(kb):
+    text = ("Die Nasa und die US-Weltraumstreitkräfte; le Pentagone et la Commission européenne; "
+            "la Fuerza Espacial de Estados Unidos.")
+    found = [m.entity.name for m in kb.find(text)]
+    assert found == ["NASA", "US Space Force", "Department of Defense", "European Commission", "US Space Force"]
+    assert kb.find("Esa misión despegó.") == []  # Spanish 'esa' (that) is not the agency
