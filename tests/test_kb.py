@@ -388,3 +388,15 @@ def test_press_spellings_in_other_languages(kb):
     found = [m.entity.name for m in kb.find(text)]
     assert found == ["NASA", "US Space Force", "Department of Defense", "European Commission", "US Space Force"]
     assert kb.find("Esa misión despegó.") == []  # Spanish 'esa' (that) is not the agency
+
+
+def test_centres_and_subsidiaries(kb):
+    jpl = kb.by_name("JPL").key
+    assert kb.ancestors(jpl) == ["agency:NASA"]
+    # a NASA centre's own side is NASA, its sites and the other centres
+    assert {"NASA", "Kennedy Space Center", "Wallops Flight Facility", "Goddard Space Flight Center"} <= \
+        _names(kb, kb.own_side(jpl))
+    chain = [kb.entities[k].name for k in kb.ancestors(kb.by_name("Smart Dragon 3").key)]
+    assert chain == ["China Academy of Launch Vehicle Technology", "China Aerospace Science and Technology Corporation"]
+    assert "Intelsat" in _names(kb, kb.own_side(kb.by_name("SES").key))
+    assert "SES" not in _names(kb, kb.own_side(kb.by_name("Eutelsat").key))
