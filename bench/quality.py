@@ -46,6 +46,9 @@ def predicted_names(name: str) -> set[str]:
         ent = kb.entities.get(f"country:{c.code}")
         if ent and ent.name == name:
             names |= {norm(a) for a in c.aliases}
+    ent = kb.by_name(name)  # also operators and former names ("Orbital ATK" for Northrop Grumman)
+    if ent is not None:
+        names |= {norm(a) for a in kb.names(ent.key)}
     return names
 
 
