@@ -124,7 +124,12 @@ class Ingestor:
             log.exception("unexpected error on feed %s", feed.url)
             await self._failed(feed, outcome, BriefingError(f"unexpected error: {type(exc).__name__}"))
             return outcome
-        await self._entries(feed, parsed, outcome)
+        try:
+            await self._entries(feed, parsed, outcome)
+        except Exception as exc:  # e.g. the feed's batch refused by the database: this feed only
+            log.exception("storing entries of feed %s failed", feed.url)
+            await self._failed(feed, outcome, BriefingError(f"could not store its entries: {type(exc).__name__}"))
+            return outcome
         await self.store.feed_succeeded(
             feed.id, etag=result.etag, last_modified=result.last_modified, title=parsed.title,
             next_poll=self.clock() + self.opts.poll_interval,
@@ -164,6 +169,10 @@ class Ingestor:
             except BriefingError as exc:
                 outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
                 return None
+            except Exception as exc:  # one entry never stops its feed (nor the run): recorded, skipped
+                log.exception("unexpected error on entry %s of feed %s", entry.link or entry.entry_id, feed.url)
+                outcome.errors.append(f"{entry.link or entry.entry_id}: unexpected error: {type(exc).__name__}")
+                return None
             return SaveItem(article, brief, entry.entry_id, entry.summary[:2000] or None)
 
         if self.opts.fetch_pages:
@@ -171,7 +180,12 @@ class Ingestor:
             async def one(entry: FeedEntry) -> None:
                 item = await prepare(entry)
                 if item is not None:
-                    count(await self.store.save_many_with_retry([item], feed_id=feed.id))
+                    try:
+                        count(await self.store.save_many_with_retry([item], feed_id=feed.id))
+                    except Exception as exc:  # a row the database refuses costs that entry only
+                        log.exception("could not store entry %s of feed %s", entry.link or entry.entry_id, feed.url)
+                        outcome.errors.append(f"{entry.link or entry.entry_id}: could not be stored "
+                                              f"({type(exc).__name__})")
 
             await asyncio.gather(*(one(e) for e in entries))
         else:
