@@ -10,6 +10,7 @@ from datetime import date
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .errors import BriefingError
 
@@ -24,7 +25,8 @@ def _root() -> None:
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    # the message may quote a server (a Content-Type, a host name): printed as text, never as rich markup
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -48,14 +50,7 @@ def brief(
             saved = await _with_store(lambda store: store.save(article, result))
         return result, saved
 
-    try:
-        result, saved = asyncio.run(go())
-    except BriefingError as exc:
-        fail(exc.message)
-        return
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-        return
+    result, saved = _run(go())  # bad input, an unreachable database: one plain line, never a traceback
     if as_json:
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n")
     else:

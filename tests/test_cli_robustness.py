@@ -1,0 +1,38 @@
+"""Issue 9, items 11, 18, 20, 21: the CLI as a user meets it -- no tracebacks, server text printed
+literally, help that reads well, tables for 80 columns, CSV safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from .test_cli import LOOPBACK_ENV, assert_plain_error, run
+
+
+def db_env(tmp_path) -> dict[str, str]:
+    return {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}", **LOOPBACK_ENV}
+
+
+# ------------------------------------------------------------------------------------------------ item 18
+def test_bad_hosts_and_redirects_are_plain_errors(server):
+    assert_plain_error(run("brief", "https://xn--/"), "not a valid URL")
+    for target in ("javascript:alert(1)", "data:text/html,hi", "mailto:a@example.org"):
+        url = server.add(f"/to-{target.split(':')[0]}", status=302, headers={"Location": target})
+        assert_plain_error(run("brief", url, env=LOOPBACK_ENV), "cannot be fetched")
+
+
+def test_unreachable_database_on_save_is_a_plain_error():
+    env = {"DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:1/none"}
+    proc = run("brief", "sample", "--save", env=env)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and "Traceback" not in err
+    assert [line for line in err.splitlines() if line.strip()][-1].startswith("error: database problem")
+
+
+@pytest.mark.parametrize("ctype", ["application/x[/bold]", "application/[link=https://evil.example]x[/link]"])
+def test_server_text_is_printed_literally(server, ctype):
+    url = server.add("/odd", b"\x00\x01binary", headers={"Content-Type": ctype})
+    assert_plain_error(run("brief", url, env=LOOPBACK_ENV), ctype.lower())
