@@ -11,7 +11,7 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
@@ -53,6 +53,20 @@ def plain_text(markup: str | None) -> str:
     text = html.unescape(text)
     text = _TAG.sub(" ", text)  # entity-encoded tags (&lt;script&gt;) decode to tags: drop those too
     return _WS.sub(" ", text).strip()
+
+
+def clamp(value: str | None, limit: int) -> str | None:
+    """Cut text to fit a column of ``limit`` characters, marking the cut with an ellipsis."""
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1].rstrip() + "…"
+
+
+def not_in_future(published: date | None, fetched: date) -> date | None:
+    """A date more than a day after ``fetched`` is a feed's mistake (9999-12-31): use the fetch date."""
+    if published is not None and published > fetched + timedelta(days=1):
+        return fetched
+    return published
 
 
 def content_hash(text: str) -> str:

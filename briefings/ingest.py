@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from .engine import analyse
 from .errors import BriefingError, EmptyArticle, FetchFailed
 from .extract import extract_html, extract_text
-from .feeds import FeedEntry, ParsedFeed, canonical_url, parse_feed
+from .feeds import FeedEntry, ParsedFeed, canonical_url, not_in_future, parse_feed
 from .fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
 from .models import Article
 from .store import models as m
@@ -165,6 +165,9 @@ class Ingestor:
                 return None
             try:
                 article = await self._article(entry, parsed)
+                published = not_in_future(article.published, self.clock().date())
+                if published != article.published:  # the brief and the archive agree on the clamped date
+                    article = article.model_copy(update={"published": published})
                 brief = await asyncio.to_thread(analyse, article) if self.opts.analyse else None
             except BriefingError as exc:
                 outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")

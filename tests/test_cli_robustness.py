@@ -36,3 +36,18 @@ def test_unreachable_database_on_save_is_a_plain_error():
 def test_server_text_is_printed_literally(server, ctype):
     url = server.add("/odd", b"\x00\x01binary", headers={"Content-Type": ctype})
     assert_plain_error(run("brief", url, env=LOOPBACK_ENV), ctype.lower())
+
+
+# ------------------------------------------------------------------------------------------------ item 13
+def test_brief_save_with_an_over_long_title_on_postgresql(pg_url, tmp_path):
+    from .conftest import html_page
+    from .test_store_ingest import STORIES
+
+    title, paras = STORIES["andoya-isar"]
+    page = tmp_path / "long.html"
+    page.write_text(html_page(title + " " + "and more " * 400, paras), encoding="utf-8")
+    proc = run("brief", str(page), "--save", "--json", env={"DATABASE_URL": pg_url})
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr.decode(), proc.stderr.decode()
+    assert "saved in the archive as article 1" in proc.stderr.decode()
+    hits = json.loads(run("search", "Spectrum", "--json", env={"DATABASE_URL": pg_url}).stdout)
+    assert len(hits[0]["title"]) <= 1000 and hits[0]["title"].startswith(title)

@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import ENGINE_VERSION
-from ..feeds import canonical_url, content_hash
+from ..errors import BriefingError
+from ..feeds import canonical_url, clamp, content_hash, not_in_future
 from ..models import Article as ArticleModel
 from ..models import Brief
 from . import models as m
@@ -29,6 +30,7 @@ SAVE_LOCK_KEY = 0x1A0C_B41E  # PostgreSQL advisory lock id for article saves
 NUM_PERM = 64
 NEAR_DUP_JACCARD = 0.5  # estimated Jaccard of word 3-shingles at or above which two articles are one story
 CLUSTER_WINDOW = timedelta(days=14)
+URL_MAX = 2048  # the URL columns' length
 
 
 def utcnow() -> datetime:
@@ -141,6 +143,9 @@ class Store:
 
     # ------------------------------------------------------------------ feeds
     async def add_feed(self, url: str, title: str | None = None) -> m.Feed:
+        if len(url) > URL_MAX:
+            raise BriefingError(f"that feed URL is too long (more than {URL_MAX} characters)")
+        title = clamp(title, 500)
         async with self._save_lock, self.session() as s, s.begin():
             existing = (await s.execute(select(m.Feed).where(m.Feed.url == url))).scalar_one_or_none()
             if existing:
@@ -170,10 +175,11 @@ class Store:
                              next_poll: datetime, title: str | None = None, page_error: str | None = None) -> None:
         feeds = m.Feed.__table__
         values: dict = {"last_success": utcnow(), "consecutive_failures": 0, "next_poll": next_poll}
-        if etag:
+        if etag and len(etag) <= 500:  # a header too long to store is not worth a conditional GET
             values["etag"] = etag
-        if last_modified:
+        if last_modified and len(last_modified) <= 100:
             values["last_modified"] = last_modified
+        title = clamp(title, 500)
         if page_error:
             values.update(last_error=page_error[:1000], last_error_at=utcnow())
         async with self._save_lock, self.engine.begin() as conn:
@@ -219,12 +225,16 @@ class Store:
         for it in items:
             url = it.article.url or it.article.source
             chash = content_hash(it.article.text)
-            if url.startswith(("http://", "https://")):
+            if it.article.url and it.article.url.startswith(("http://", "https://")):
+                canon = canonical_url(it.article.url)
+            elif it.entry_id:  # a feed entry with no link: its identity is the feed's entry id, not the
+                canon = f"urn:launchbrief:feed:{feed_id}:{it.entry_id}"  # channel link it is shown under
+            elif url.startswith(("http://", "https://")):
                 canon = canonical_url(url)
-            elif it.entry_id:  # a feed entry with no link: its identity is the feed's entry id
-                canon = f"urn:launchbrief:feed:{feed_id}:{it.entry_id}"
             else:
                 canon = f"urn:launchbrief:sha256:{chash}"
+            if len(canon) > URL_MAX:  # still one identity per URL, and it fits the unique column
+                canon = "urn:launchbrief:url-sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
             sig = [int(v) for v in minhash_of(it.article.text).hashvalues]
             prepared.append((it, url, canon, chash, sig, lsh_bands(sig)))
         results: list[SaveResult | None] = [None] * len(items)
@@ -279,11 +289,14 @@ class Store:
                 by_hash.setdefault(chash, cluster)
                 for b in bands:  # later items in this batch can join this story too
                     band_index.setdefault(b, []).append((cluster, sig))
+                # clamped to the columns (PostgreSQL enforces varchar lengths; a feed's 3,000-character
+                # title must not abort its ingestion) and never dated far in the future
                 row = dict(
-                    canonical_url=canon, url=url, feed_id=feed_id, entry_id=it.entry_id,
-                    source=it.article.site_name, title=it.article.title,
-                    published=it.article.published or now.date(), text=it.article.text, content_hash=chash,
-                    language=it.article.language, cluster_id=cluster, minhash=sig, summary=it.summary,
+                    canonical_url=canon, url=clamp(url, URL_MAX), feed_id=feed_id,
+                    entry_id=clamp(it.entry_id, 1024), source=clamp(it.article.site_name, 500),
+                    title=clamp(it.article.title, 1000),
+                    published=not_in_future(it.article.published, now.date()) or now.date(),
+                    text=it.article.text, content_hash=chash, language=clamp(it.article.language, 16), cluster_id=cluster, minhash=sig, summary=it.summary,
                     fetched_at=now)
                 new_rows.append((i, it, reason, row, bands))  # inserted below, once cluster ids are real
             if new_clusters:
@@ -308,8 +321,8 @@ class Store:
                                          brief=it.brief.model_dump(mode="json"),
                                          relevance_label=it.brief.relevance.label,
                                          relevance_score=it.brief.relevance.score, created_at=now))
-                    mentions.extend(dict(article_id=row["id"], entity=p.name, kind=p.kind, country=p.country,
-                                         role=p.role[:200], tier=p.tier, mentioned_on=row["published"])
+                    mentions.extend(dict(article_id=row["id"], entity=clamp(p.name, 300), kind=p.kind,
+                                         country=p.country, role=clamp(p.role, 200), tier=p.tier, mentioned_on=row["published"])
                                     for p in it.brief.partners)
                 results[i] = SaveResult(row["id"], True, row["cluster_id"], reason)
             if analyses:
