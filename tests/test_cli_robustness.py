@@ -51,3 +51,37 @@ def test_brief_save_with_an_over_long_title_on_postgresql(pg_url, tmp_path):
     assert "saved in the archive as article 1" in proc.stderr.decode()
     hits = json.loads(run("search", "Spectrum", "--json", env={"DATABASE_URL": pg_url}).stdout)
     assert len(hits[0]["title"]) <= 1000 and hits[0]["title"].startswith(title)
+
+
+# ------------------------------------------------------------------------------------------------ item 21
+def test_a_local_file_never_claims_the_pages_own_url(tmp_path):
+    from .conftest import html_page
+    from .test_store_ingest import STORIES
+
+    title, paras = STORIES["esrange"]
+    claimed = "https://news.example.com/2025/esrange-story"
+    page = html_page(title, paras).replace(
+        "<head>", f"<head><meta property='og:url' content='{claimed}'><link rel='canonical' href='{claimed}'>")
+    path = tmp_path / "saved-page.html"
+    path.write_text(page, encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}"}
+    for source, stdin in ((str(path), None), ("-", page.encode())):
+        proc = run("brief", source, "--json", "--save", env=env, stdin=stdin)
+        assert proc.returncode == 0, proc.stderr.decode()
+        data = json.loads(proc.stdout)
+        assert data["url"] is None and data["source"] == ("stdin" if source == "-" else str(path))
+
+    import asyncio
+
+    from briefings.store.repo import Store
+
+    async def stored():
+        store = await Store.open(env["DATABASE_URL"])
+        try:
+            return await store.brief_for_url(claimed), await store.recent_briefs(5)
+        finally:
+            await store.close()
+
+    by_claimed_url, recent = asyncio.run(stored())
+    assert by_claimed_url is None  # the bot would never serve this text for the claimed URL
+    assert recent and all("example.com" not in a.url and "example.com" not in a.canonical_url for a, _ in recent)
