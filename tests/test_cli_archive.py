@@ -38,13 +38,13 @@ def test_feeds_ingest_and_read_back(server, tmp_path):
 
     data = json.loads(run("partners", "--json", env=env).stdout)
     names = {p["partner"]: p for p in data["partners"]}
-    assert names["Rocket Lab"]["mentions"] == 1 and names["Sweden"]["tier"] == "emerging"
+    assert names["Rocket Lab"]["articles"] == 1 and names["Sweden"]["tier"] == "emerging"
     detail = json.loads(run("partners", "rocket lab", "--json", env=env).stdout)
     assert [p["partner"] for p in detail["partners"]] == ["Rocket Lab"]
     assert detail["articles"][0]["title"] == STORIES["rocketlab-sda"][0]
     assert_plain_error(run("partners", "Atlantis", env=env), "no stored article names")
     rows = list(csv.DictReader(io.StringIO(run("partners", "--csv", env=env).stdout.decode())))
-    assert {"partner", "kind", "country", "mentions", "first_seen", "last_seen"} <= set(rows[0])
+    assert {"partner", "kind", "country", "articles", "first_seen", "last_seen"} <= set(rows[0])
 
     latest = json.loads(run("latest", "--json", env=env).stdout)
     assert len(latest) == 3 and all(item["tldr"] for item in latest)
