@@ -139,3 +139,57 @@ async def test_over_long_fields_are_clamped_on_write(server, settings, store: St
     again = Article(url=page, source=page, title=long_title, site_name="Site " * 200, text=" ".join(paras))
     res = await store.save(again, analyse(again))
     assert not res.created and res.reason == "same-url"
+
+
+# ------------------------------------------------------------------------------------------------- item 9
+def json_feed(server, version: str, items: list[dict], title: str = "JSON Wire") -> dict:
+    return {"version": f"https://jsonfeed.org/version/{version}", "title": title,
+            "home_page_url": server.url("/"), "feed_url": server.url(f"/feed-{version}.json"), "items": items}
+
+
+async def test_json_feed_is_ingested_deduplicated_and_conditional(server, settings, store: Store):
+    items = []
+    for i, slug in enumerate(("rocketlab-sda", "andoya-isar")):
+        title, paras = story(slug)
+        server.add(f"/news/j-{slug}", html_page(title, paras))
+        items.append({"id": f"j-{slug}", "url": f"/news/j-{slug}", "title": title,
+                      "content_html": f"<p>{paras[0]}</p><script>alert(1)</script>",
+                      "date_published": f"2025-06-0{i + 1}T10:00:00-07:00"})
+    # JSON Feed 1.0 with a numeric id and no url: identified by its id, text from content_text
+    linkless = {"id": 7, "title": "Range notice", "content_text": "The Andøya range will be closed to shipping "
+                "for three days while the launch team runs a wet dress rehearsal of the Spectrum rocket.",
+                "date_modified": "2025-06-03T08:00:00Z"}
+    f11 = server.add("/feed-1.1.json", json.dumps(json_feed(server, "1.1", items)),
+                     headers={"Content-Type": "application/feed+json", "ETag": '"j1"'})
+    f10 = server.add("/feed-1.json", json.dumps(json_feed(server, "1", [items[0], linkless], "Old JSON")),
+                     headers={"Content-Type": "application/json"})
+    await store.add_feed(f11)
+    await store.add_feed(f10)
+    async with Fetcher(settings) as fetcher:
+        report = await Ingestor(store, fetcher).run()
+        assert not report.failed_feeds, [f.errors for f in report.feeds]
+        assert report.new_articles == 3  # items[0] appears in both feeds: stored once
+        again = await Ingestor(store, fetcher).run(await store.list_feeds())
+    outcome = {f.url: f for f in again.feeds}
+    assert outcome[f11].status == "not-modified"  # conditional GET with the stored ETag
+    assert outcome[f10].new == 0
+    assert any(h.get("If-None-Match") == '"j1"' for p, h in server.requests if p == "/feed-1.1.json")
+    stored = {a.entry_id: a for a in await articles(store)}
+    assert stored["j-andoya-isar"].url == server.url("/news/j-andoya-isar")  # relative url resolved
+    assert stored["j-andoya-isar"].published == date(2025, 6, 2)
+    assert stored["7"].title == "Range notice" and stored["7"].published == date(2025, 6, 3)
+    assert {f.title for f in await store.list_feeds()} == {"JSON Wire", "Old JSON"}
+
+
+def test_json_feed_parser_is_defensive():
+    from briefings.feeds import parse_feed
+
+    for body in (b"{not json", b'{"version": "1.0"}', b'{"version": "https://jsonfeed.org/version/1.1", '
+                 b'"items": [3, null, {"id": {"x": 1}}, {"url": "javascript:alert(1)", "title": "x"}]}',
+                 b"[" * 100_000, ("{" + '"a":' * 5000 + "1" + "}" * 5000).encode()):
+        parsed = parse_feed(body, content_type="application/json")
+        assert all(e.link is None or e.link.startswith("http") for e in parsed.entries)
+    assert not parse_feed(b"{not json").is_feed
+    rss = b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><item><title>A</title>" \
+          b"<link>https://example.org/a</link></item></channel></rss>"
+    assert parse_feed(rss, content_type="application/json").entries[0].link == "https://example.org/a"
