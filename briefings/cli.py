@@ -190,14 +190,15 @@ def db_upgrade() -> None:
 
 
 @feeds_app.command("add")
-def feeds_add(url: str = typer.Argument(None, help="Feed URL (RSS, Atom or JSON Feed)."),
+def feeds_add(url: str = typer.Argument(None, help="A feed URL (RSS, Atom or JSON Feed), or a site's page that "
+                                                    "links one."),
               defaults: bool = typer.Option(False, "--defaults", help="Add the shipped default feed list.")) -> None:
-    """Add a feed after checking that it is one."""
+    """Add a feed after checking that it is one; given a web page, find the feed it links to."""
     import tomllib
     from pathlib import Path
 
     from .fetch import Fetcher
-    from .ingest import check_feed
+    from .ingest import follow_feed
 
     async def go():
         store = await _store()
@@ -210,9 +211,9 @@ def feeds_add(url: str = typer.Argument(None, help="Feed URL (RSS, Atom or JSON 
             if not url:
                 fail("give a feed URL, or --defaults")
             async with Fetcher() as fetcher:
-                parsed = await check_feed(fetcher, url)
-            await store.add_feed(url, parsed.title)
-            return f"added {parsed.title or url} ({len(parsed.entries)} entries now)"
+                found = await follow_feed(store, fetcher, url)
+            where = f"found {found.url} on that page; " if found.discovered_from else ""
+            return f"{where}added {found.title or found.url} ({len(found.parsed.entries)} entries now)"
         finally:
             await store.close()
 
