@@ -311,14 +311,18 @@ def search(query: str = typer.Argument(..., help="Words to look for, e.g. 'space
            as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Full-text search over stored articles, ranked, with a snippet."""
     hits = _run(_with_store(lambda store: store.search(query, since=_date(since), limit=limit)))
+    if as_json and getattr(hits, "cut", False):
+        err.print(Text(f"note: {hits.note}"), soft_wrap=True)
     if as_json:
         sys.stdout.write(json.dumps([{"id": h.article_id, "title": h.title, "url": h.url, "site_name": h.source,
                                       "published": h.published and h.published.isoformat(),
                                       "snippet": h.snippet, "also": h.also} for h in hits]) + "\n")
         return
     console = Console()
+    if getattr(hits, "cut", False):  # said plainly, on stderr so --json output stays one JSON value
+        err.print(Text(f"note: {hits.note}", style="yellow"), soft_wrap=True)
     if not hits:
-        console.print(f"nothing stored matches {query!r}", markup=False)
+        console.print(f"nothing stored matches {query[:200]!r}", markup=False)
     for h in hits:
         _say(console, _cell(f"{h.published or ''}  {h.title or h.url}", "bold"))
         _say(console, _cell(f"  {h.url}" + (f"  (also: {', '.join(h.also)})" if h.also else ""), "dim"))

@@ -193,3 +193,74 @@ def test_json_feed_parser_is_defensive():
     rss = b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><item><title>A</title>" \
           b"<link>https://example.org/a</link></item></channel></rss>"
     assert parse_feed(rss, content_type="application/json").entries[0].link == "https://example.org/a"
+
+
+# ------------------------------------------------------------------------------------------------ item 14
+async def _stored_stories(store: Store) -> None:
+    from briefings.engine import analyse
+    from briefings.models import Article
+
+    for slug, (title, paras) in STORIES.items():
+        for copy in range(3):  # a few stories with many rows, so highlighting everything would cost
+            art = Article(url=f"https://example.org/{slug}/{copy}", source="x", title=title, site_name=f"Site {copy}",
+                          text=" ".join(paras * 20) + f" Copy {copy}.")
+            await store.save(art, analyse(art) if copy == 0 else None)
+
+
+async def test_search_is_bounded_whatever_the_query(store: Store):
+    import time
+
+    from briefings.store.repo import MAX_SEARCH_TERMS, search_terms
+
+    await _stored_stories(store)
+    for n in (1_000, 20_000):
+        started = time.perf_counter()
+        hits = await store.search(" ".join(["norway"] * n), limit=5)
+        elapsed = time.perf_counter() - started
+        assert elapsed < 2.0, (n, elapsed)
+        assert hits and "Isar" in hits[0].title and not hits.cut  # repeating a word changes nothing
+    many = " ".join(f"word{i}" for i in range(60_000)) + " norway"
+    started = time.perf_counter()
+    cut = await store.search(many, limit=5)
+    assert time.perf_counter() - started < 2.0
+    assert cut.cut and cut.note and str(MAX_SEARCH_TERMS) in cut.note and cut == []  # norway was beyond the cap
+    long_word = await store.search("norway " + "x" * 5000)
+    assert long_word.cut and long_word and "Isar" in long_word[0].title
+    terms, was_cut = search_terms("Norway norway NORWAY spaceport")
+    assert terms == ["Norway", "spaceport"] and not was_cut
+    plain = await store.search("Spectrum Andøya")
+    assert plain and not plain.cut and plain.note is None and "*" in plain[0].snippet
+
+
+async def test_postgresql_search_has_a_statement_timeout(pg_url):
+    from briefings.models import Article
+    from briefings.store.repo import SaveItem
+
+    store = await Store.open(pg_url)
+    try:
+        items = []
+        for i in range(300):
+            title, paras = STORIES[list(STORIES)[i % 3]]
+            items.append(SaveItem(Article(url=f"https://example.org/{i}", source="x", title=title,
+                                          text=" ".join(paras * 30) + f" Number {i}."), None))
+        await store.save_many(items)
+        # a 1 ms limit, far below what ranking 300 long articles takes: stopped, and it says so plainly
+        result = await store.search("norway spaceport launch", timeout=0.001)
+        assert result.cut and "stopped" in result.note and result == []
+        assert await store.search("norway spaceport launch")  # the next search runs normally
+    finally:
+        await store.close()
+
+
+def test_cli_and_slack_show_that_a_query_was_cut(tmp_path):
+    from bot.render import search_message
+    from briefings.store.repo import SearchResults
+
+    from .test_cli import run
+
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 's.sqlite3'}"}
+    proc = run("search", " ".join(f"w{i}" for i in range(100)), env=env)
+    assert proc.returncode == 0 and "only the first" in proc.stderr.decode() and "Traceback" not in proc.stderr.decode()
+    msg = search_message("w " * 20_000, SearchResults([], cut=True, note="only the first 12 words were searched"))
+    blob = json.dumps(msg.as_kwargs(), default=lambda o: o.to_dict() if hasattr(o, "to_dict") else str(o))
+    assert "only the first 12 words" in blob and len(blob) < 5_000
