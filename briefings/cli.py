@@ -263,6 +263,7 @@ def ingest(no_pages: bool = typer.Option(False, "--no-pages", help="Store feed e
            per_host: int = typer.Option(2, help="Requests in flight per host at most.")) -> None:
     """Poll the feeds that are due, fetch and analyse new entries, store them."""
     import logging
+    import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -288,7 +289,11 @@ def ingest(no_pages: bool = typer.Option(False, "--no-pages", help="Store feed e
                             bar.update(task, advance=1, new=count["new"])
 
                         return await Ingestor(store, fetcher, opts, on_progress=progress).run(feeds)
-                logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+                handler = logging.StreamHandler()
+                stamp = logging.Formatter("%(asctime)s UTC %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+                stamp.converter = time.gmtime  # log times carry their zone, like every other timestamp
+                handler.setFormatter(stamp)
+                logging.basicConfig(level=logging.INFO, handlers=[handler])
 
                 def log_line(url, new):
                     logging.getLogger("launchbrief.ingest").info("feed %s: %d new", url, new)

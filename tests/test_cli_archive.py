@@ -27,6 +27,8 @@ def test_feeds_ingest_and_read_back(server, tmp_path):
     ing = run("ingest", env=env)
     assert ing.returncode == 0, ing.stderr.decode()
     assert "3 new articles" in ing.stdout.decode()
+    log_lines = [line for line in ing.stderr.decode().splitlines() if "INFO" in line]
+    assert log_lines and all(" UTC INFO " in line for line in log_lines)  # log times carry their zone
 
     feeds = json.loads(run("feeds", "list", "--json", env=env).stdout)
     assert feeds[0]["title"] == "Launch Policy Wire" and feeds[0]["consecutive_failures"] == 0

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 from sqlalchemy import select
 
 from briefings.fetch import Fetcher
-from briefings.ingest import IngestOptions, Ingestor
+from briefings.ingest import Ingestor
 from briefings.store import models as m
 from briefings.store.repo import Store
 
