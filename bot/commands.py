@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from briefings.errors import BriefingError
-from briefings.ingest import check_feed
+from briefings.ingest import follow_feed
 from briefings.kb import load_kb
 
 from . import render
@@ -134,11 +134,12 @@ async def feeds(rt: Runtime, cmd: Command, user_id: str | None) -> Message:
     url = find_url(cmd.raw.split(maxsplit=1)[1]) if len(cmd.raw.split(maxsplit=1)) > 1 else None
     if not url:
         return render.error_message(f"Give the feed's URL: `/launchbrief feeds {action} https://example.org/feed`.")
-    if action == "add":
-        parsed = await check_feed(rt.fetcher, url)
-        await rt.store.add_feed(url, parsed.title)
-        return render.info_message(f"Added {link(url, parsed.title or url)} ({len(parsed.entries)} entries now).",
-                                   f"Added feed {parsed.title or url}")
+    if action == "add":  # the CLI's engine function: a page's own feed is found (autodiscovery)
+        found = await follow_feed(rt.store, rt.fetcher, url)
+        where = f"Found {link(found.url)} on that page. " if found.discovered_from else ""
+        return render.info_message(f"{where}Added {link(found.url, found.title or found.url)} "
+                                   f"({len(found.parsed.entries)} entries now).",
+                                   f"Added feed {found.title or found.url}")
     if await rt.store.remove_feed(url):
         return render.info_message(f"Removed {link(url)}; its stored articles stay.", f"Removed feed {url}")
     return render.error_message(f"No feed with URL {url}.")

@@ -276,7 +276,10 @@ def latest_message(items: list[tuple[Any, dict, list[str]]]) -> Message:
 
 
 def search_message(query: str, hits: list[Any]) -> Message:
+    query = clip(query, 200)  # a 20,000-word query is echoed in part, not in full
     out = Builder().header(f"Search: {query}")
+    if getattr(hits, "cut", False):  # the store cut the query to its bounds: say so plainly
+        out.context(f"Note: {esc(getattr(hits, 'note', None) or 'the search was cut short')}.")
     if not hits:
         return out.section(f"Nothing stored matches “{esc(query)}”.").build(f"Nothing stored matches {query}.")
     lines = []

@@ -6,25 +6,87 @@ import asyncio
 import json
 import os
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
+from . import __version__
 from .errors import BriefingError
+
+
+def _tidy_help() -> None:
+    """Help that reads as a user expects: flags without a ``<bool>`` type, arguments as ``SOURCE`` in the
+    usage line (typer 0.29 shows ``{source}``). A no-op if typer's internals change."""
+    try:
+        from typer.core import TyperArgument, TyperOption
+    except ImportError:  # pragma: no cover
+        return
+    if hasattr(TyperOption, "display_type_rich"):
+        original = TyperOption.display_type_rich
+
+        def display_type_rich(self, ctx):
+            return None if self.is_flag else original(self, ctx)
+
+        TyperOption.display_type_rich = display_type_rich
+    if hasattr(TyperArgument, "_usage_display_name"):
+        def usage_name(self) -> str:
+            name = (self.metavar or self.name or "").upper()
+            name = name if self.required else f"[{name}]"
+            return name + ("..." if self.nargs != 1 else "")
+
+        TyperArgument._usage_display_name = usage_name
+
+
+_tidy_help()
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="launchbrief: briefings on space-launch policy news, offline.")
 err = Console(stderr=True)
+JSON_HELP = "Print JSON with every field instead of the table."
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"launchbrief {__version__}\n")
+        raise typer.Exit()
 
 
 @app.callback()
-def _root() -> None:
+def _root(version: bool = typer.Option(False, "--version", help="Show the version and exit.",
+                                       callback=_show_version, is_eager=True)) -> None:
     """launchbrief: briefings on space-launch policy news, offline."""
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """Stored timestamps are UTC; SQLite hands them back without a zone."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return _utc(moment).isoformat() if moment else None
+
+
+def _stamp(moment: datetime | None, default: str = "") -> str:
+    return _utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else default
+
+
+def _say(console: Console, line: Text) -> None:
+    """Print one line, cut with an ellipsis at the terminal's width rather than wrapped."""
+    console.print(line, no_wrap=True, overflow="ellipsis")
+
+
+def _cell(value: object, style: str | None = None) -> Text:
+    """A table cell on one line, cut with an ellipsis when the column is narrow (tables fit 80 columns)."""
+    return Text("" if value is None else str(value), style=style or "", no_wrap=True, overflow="ellipsis")
+
+
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    # the message may quote a server (a Content-Type, a host name): printed as text, never as rich markup
+    err.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -48,14 +110,7 @@ def brief(
             saved = await _with_store(lambda store: store.save(article, result))
         return result, saved
 
-    try:
-        result, saved = asyncio.run(go())
-    except BriefingError as exc:
-        fail(exc.message)
-        return
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-        return
+    result, saved = _run(go())  # bad input, an unreachable database: one plain line, never a traceback
     if as_json:
         sys.stdout.write(json.dumps(result.model_dump(mode="json"), ensure_ascii=False) + "\n")
     else:
@@ -135,14 +190,15 @@ def db_upgrade() -> None:
 
 
 @feeds_app.command("add")
-def feeds_add(url: str = typer.Argument(None, help="Feed URL (RSS, Atom or JSON Feed)."),
+def feeds_add(url: str = typer.Argument(None, help="A feed URL (RSS, Atom or JSON Feed), or a site's page that "
+                                                    "links one."),
               defaults: bool = typer.Option(False, "--defaults", help="Add the shipped default feed list.")) -> None:
-    """Add a feed after checking that it is one."""
+    """Add a feed after checking that it is one; given a web page, find the feed it links to."""
     import tomllib
     from pathlib import Path
 
     from .fetch import Fetcher
-    from .ingest import check_feed
+    from .ingest import follow_feed
 
     async def go():
         store = await _store()
@@ -155,9 +211,9 @@ def feeds_add(url: str = typer.Argument(None, help="Feed URL (RSS, Atom or JSON 
             if not url:
                 fail("give a feed URL, or --defaults")
             async with Fetcher() as fetcher:
-                parsed = await check_feed(fetcher, url)
-            await store.add_feed(url, parsed.title)
-            return f"added {parsed.title or url} ({len(parsed.entries)} entries now)"
+                found = await follow_feed(store, fetcher, url)
+            where = f"found {found.url} on that page; " if found.discovered_from else ""
+            return f"{where}added {found.title or found.url} ({len(found.parsed.entries)} entries now)"
         finally:
             await store.close()
 
@@ -165,7 +221,7 @@ def feeds_add(url: str = typer.Argument(None, help="Feed URL (RSS, Atom or JSON 
 
 
 @feeds_app.command("remove")
-def feeds_remove(url: str) -> None:
+def feeds_remove(url: str = typer.Argument(..., help="The feed's URL, as `feeds list --json` shows it.")) -> None:
     """Stop following a feed (stored articles are kept)."""
     if not _run(_with_store(lambda store: store.remove_feed(url))):
         fail(f"no feed with URL {url}")
@@ -173,26 +229,32 @@ def feeds_remove(url: str) -> None:
 
 
 @feeds_app.command("list")
-def feeds_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Feeds with their health."""
+def feeds_list(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """Feeds with their health (URLs, next poll and full errors in --json)."""
     from rich.table import Table
-    from rich.text import Text
 
     feeds = _run(_with_store(lambda store: store.list_feeds()))
-    rows = [{"url": f.url, "title": f.title, "last_success": f.last_success and f.last_success.isoformat(),
-             "last_error": f.last_error, "consecutive_failures": f.consecutive_failures,
-             "next_poll": f.next_poll and f.next_poll.isoformat()} for f in feeds]
+    rows = [{"url": f.url, "title": f.title, "last_success": _iso(f.last_success),
+             "last_error": f.last_error, "last_error_at": _iso(f.last_error_at),
+             "consecutive_failures": f.consecutive_failures, "next_poll": _iso(f.next_poll)} for f in feeds]
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
         return
-    table = Table(title=f"{len(rows)} feeds")
-    for col in ("feed", "health", "last success", "next poll", "last error"):
-        table.add_column(col)
-    for r in rows:
-        health = "ok" if not r["consecutive_failures"] else f"failing ×{r['consecutive_failures']}"
-        table.add_row(Text(r["title"] or r["url"]), Text(health, style="green" if health == "ok" else "red"),
-                      Text(r["last_success"] or "never"), Text(r["next_poll"] or "now"), Text(r["last_error"] or ""))
-    Console().print(table)
+    console = Console()
+    if not rows:
+        console.print("no feeds yet; add one with `launchbrief feeds add URL` (a feed or a site's page)",
+                      markup=False)
+        return
+    table = Table(title=f"{len(rows)} feeds", expand=True)
+    table.add_column("feed", ratio=3, min_width=12, no_wrap=True, overflow="ellipsis")
+    table.add_column("health", min_width=6, no_wrap=True)
+    table.add_column("last success", min_width=20, no_wrap=True)
+    table.add_column("last error", ratio=2, min_width=8, no_wrap=True, overflow="ellipsis")
+    for f in feeds:
+        health = "ok" if not f.consecutive_failures else f"failing ×{f.consecutive_failures}"
+        table.add_row(_cell(f.title or f.url), _cell(health, "green" if health == "ok" else "red"),
+                      _cell(_stamp(f.last_success, "never")), _cell(f.last_error or ""))
+    console.print(table)
 
 
 @app.command()
@@ -201,6 +263,7 @@ def ingest(no_pages: bool = typer.Option(False, "--no-pages", help="Store feed e
            per_host: int = typer.Option(2, help="Requests in flight per host at most.")) -> None:
     """Poll the feeds that are due, fetch and analyse new entries, store them."""
     import logging
+    import time
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -226,7 +289,11 @@ def ingest(no_pages: bool = typer.Option(False, "--no-pages", help="Store feed e
                             bar.update(task, advance=1, new=count["new"])
 
                         return await Ingestor(store, fetcher, opts, on_progress=progress).run(feeds)
-                logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+                handler = logging.StreamHandler()
+                stamp = logging.Formatter("%(asctime)s UTC %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+                stamp.converter = time.gmtime  # log times carry their zone, like every other timestamp
+                handler.setFormatter(stamp)
+                logging.basicConfig(level=logging.INFO, handlers=[handler])
 
                 def log_line(url, new):
                     logging.getLogger("launchbrief.ingest").info("feed %s: %d new", url, new)
@@ -243,35 +310,51 @@ def ingest(no_pages: bool = typer.Option(False, "--no-pages", help="Store feed e
 
 
 @app.command()
-def search(query: str, since: str = typer.Option(None, help="Only articles published on or after this date."),
-           limit: int = typer.Option(10), as_json: bool = typer.Option(False, "--json")) -> None:
+def search(query: str = typer.Argument(..., help="Words to look for, e.g. 'spaceport Norway'."),
+           since: str = typer.Option(None, help="Only articles published on or after this date (YYYY-MM-DD)."),
+           limit: int = typer.Option(10, help="Stories to show at most."),
+           as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Full-text search over stored articles, ranked, with a snippet."""
-    from rich.text import Text
-
     hits = _run(_with_store(lambda store: store.search(query, since=_date(since), limit=limit)))
+    if as_json and getattr(hits, "cut", False):
+        err.print(Text(f"note: {hits.note}"), soft_wrap=True)
     if as_json:
-        sys.stdout.write(json.dumps([{"id": h.article_id, "title": h.title, "url": h.url, "source": h.source,
+        sys.stdout.write(json.dumps([{"id": h.article_id, "title": h.title, "url": h.url, "site_name": h.source,
                                       "published": h.published and h.published.isoformat(),
                                       "snippet": h.snippet, "also": h.also} for h in hits]) + "\n")
         return
     console = Console()
+    if getattr(hits, "cut", False):  # said plainly, on stderr so --json output stays one JSON value
+        err.print(Text(f"note: {hits.note}", style="yellow"), soft_wrap=True)
     if not hits:
-        console.print(f"nothing stored matches {query!r}", markup=False)
+        console.print(f"nothing stored matches {query[:200]!r}", markup=False)
     for h in hits:
-        console.print(Text(f"{h.published or ''}  {h.title or h.url}", style="bold"))
-        console.print(Text(f"  {h.url}" + (f"  (also: {', '.join(h.also)})" if h.also else ""), style="dim"))
+        _say(console, _cell(f"{h.published or ''}  {h.title or h.url}", "bold"))
+        _say(console, _cell(f"  {h.url}" + (f"  (also: {', '.join(h.also)})" if h.also else ""), "dim"))
         console.print(Text(f"  {h.snippet}"))
+
+
+PARTNER_CSV_FIELDS = ["partner", "kind", "country", "tier", "articles", "first_seen", "last_seen",
+                      "latest_title", "latest_url"]
+
+
+def csv_cell(value):
+    """A cell a spreadsheet shows as text: one starting with = + - @ (or tab / CR) would run as a formula,
+    so it is prefixed with an apostrophe (OWASP's advice for CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 @app.command()
 def partners(name: str = typer.Argument(None, help="One partner's detail and the articles naming it."),
-             since: str = typer.Option(None), as_json: bool = typer.Option(False, "--json"),
+             since: str = typer.Option(None, help="Only coverage published on or after this date (YYYY-MM-DD)."),
+             as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
              csv_out: bool = typer.Option(False, "--csv", help="Export the partner matrix as CSV.")) -> None:
-    """Partners aggregated over stored coverage, per country."""
+    """Partners aggregated over stored coverage, per country ("articles": how many stored articles name it)."""
     import csv
 
     from rich.table import Table
-    from rich.text import Text
 
     from .kb import load_kb
 
@@ -288,14 +371,14 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
     stats, arts = _run(_with_store(go))
     if name and not stats:
         fail(f"no stored article names {name} as a partner")
-    rows = [{"partner": s.entity, "kind": s.kind, "country": s.country, "tier": s.tier, "mentions": s.mentions,
+    rows = [{"partner": s.entity, "kind": s.kind, "country": s.country, "tier": s.tier, "articles": s.mentions,
              "first_seen": s.first_seen and s.first_seen.isoformat(),
              "last_seen": s.last_seen and s.last_seen.isoformat(), "latest_title": s.latest_title,
              "latest_url": s.latest_url} for s in stats]
     if csv_out:
-        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["partner"])
+        w = csv.DictWriter(sys.stdout, fieldnames=PARTNER_CSV_FIELDS)  # the full header, even with no rows
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_cell(r[k]) for k in PARTNER_CSV_FIELDS} for r in rows)
         return
     if as_json:
         out = {"partners": rows}
@@ -309,25 +392,33 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
     for r in rows:
         label = kb.country_name(r["country"]) or "International"
         by_country.setdefault(label, []).append(r)
-    table = Table(title="Launch partners in stored coverage")
-    for col in ("country", "partner", "kind", "mentions", "first seen", "last seen", "latest article"):
-        table.add_column(col)
-    for country, items in sorted(by_country.items(), key=lambda kv: -sum(r["mentions"] for r in kv[1])):
+    if not rows:
+        console.print("no partners in stored coverage yet; add feeds with `launchbrief feeds add URL`, "
+                      "then run `launchbrief ingest`", markup=False)
+        return
+    table = Table(title="Launch partners in stored coverage", caption="latest articles and dates: --json",
+                  expand=True)
+    table.add_column("country", ratio=2, min_width=8, no_wrap=True, overflow="ellipsis")
+    table.add_column("partner", ratio=3, min_width=10, no_wrap=True, overflow="ellipsis")
+    table.add_column("kind", min_width=9, no_wrap=True)
+    table.add_column("articles", justify="right", min_width=8, no_wrap=True)
+    table.add_column("last seen", min_width=10, no_wrap=True)
+    for country, items in sorted(by_country.items(), key=lambda kv: -sum(r["articles"] for r in kv[1])):
         for i, r in enumerate(items):
-            table.add_row(Text(country if i == 0 else ""), Text(r["partner"]), Text(r["kind"]), str(r["mentions"]),
-                          r["first_seen"] or "", r["last_seen"] or "", Text(r["latest_title"] or ""))
+            table.add_row(_cell(country if i == 0 else ""), _cell(r["partner"]), _cell(r["kind"]),
+                          _cell(r["articles"]), _cell(r["last_seen"] or ""))
     console.print(table)
     for a in arts:
-        console.print(Text(f"{a.published or ''}  {a.title}  ({a.role})\n  {a.url}"))
+        _say(console, _cell(f"{a.published or ''}  {a.title}  ({a.role})"))
+        _say(console, _cell(f"  {a.url}", "dim"))
 
 
 @app.command()
-def latest(limit: int = typer.Option(5), as_json: bool = typer.Option(False, "--json")) -> None:
+def latest(limit: int = typer.Option(5, help="Stories to show at most."),
+           as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """The top recent launch-policy stories, one per story cluster."""
-    from rich.text import Text
-
     items = _run(_with_store(lambda store: store.latest(limit=limit)))
-    rows = [{"id": a.id, "title": a.title, "url": a.url, "source": a.source,
+    rows = [{"id": a.id, "title": a.title, "url": a.url, "site_name": a.source,
              "published": a.published and a.published.isoformat(),
              "tldr": (b.get("tldr") or {}).get("text"), "partners": [p["name"] for p in b.get("partners", [])],
              "also_covered_by": others} for a, b, others in items]
@@ -336,14 +427,15 @@ def latest(limit: int = typer.Option(5), as_json: bool = typer.Option(False, "--
         return
     console = Console()
     if not rows:
-        console.print("no launch-policy stories stored yet; run `launchbrief ingest`", markup=False)
+        console.print("no launch-policy stories stored yet: add a feed with `launchbrief feeds add URL`, "
+                      "then run `launchbrief ingest`", markup=False)
     for r in rows:
-        console.print(Text(f"{r['published'] or ''}  {r['title'] or r['url']}", style="bold"))
+        _say(console, _cell(f"{r['published'] or ''}  {r['title'] or r['url']}", "bold"))
         if r["tldr"]:
             console.print(Text(f"  {r['tldr']}"))
         if r["partners"]:
             console.print(Text("  partners: " + ", ".join(r["partners"]), style="cyan"))
-        console.print(Text(f"  {r['url']}" + (f"  (also: {', '.join(r['also_covered_by'])})"
+        _say(console, _cell(f"  {r['url']}" + (f"  (also: {', '.join(r['also_covered_by'])})"
                                               if r["also_covered_by"] else ""), style="dim"))
 
 
@@ -352,10 +444,9 @@ app.add_typer(digest_app, name="digest")
 
 
 @digest_app.command("list")
-def digest_list(as_json: bool = typer.Option(False, "--json")) -> None:
+def digest_list(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """Every channel's digest subscription with its next run and last deliveries."""
     from rich.table import Table
-    from rich.text import Text
 
     from .schedule import next_slot, zone
 
@@ -370,22 +461,28 @@ def digest_list(as_json: bool = typer.Option(False, "--json")) -> None:
         rows.append({"channel": sub.channel_id, "team": sub.team_id, "schedule": sub.schedule_text or sub.cron,
                      "cron": sub.cron, "timezone": sub.timezone, "filters": (sub.filters or {}).get("terms", []),
                      "next_run": nxt.astimezone(zone(sub.timezone)).isoformat() if nxt else None,
+                     "next_run_local": nxt.astimezone(zone(sub.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+                     if nxt else None,
                      "recent": [{"slot": r.slot_key, "state": r.state, "ts": r.message_ts} for r in ledger]})
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
         return
-    table = Table(title=f"{len(rows)} digest subscriptions")
-    for col in ("channel", "schedule", "timezone", "next run", "recent slots"):
-        table.add_column(col)
+    table = Table(title=f"{len(rows)} digest subscriptions", caption="time zones and past slots: --json",
+                  expand=True)
+    table.add_column("channel", min_width=11, no_wrap=True)
+    table.add_column("schedule", ratio=2, min_width=10, no_wrap=True, overflow="ellipsis")
+    table.add_column("next run", min_width=20, no_wrap=True)
+    table.add_column("last slot", ratio=1, min_width=8, no_wrap=True, overflow="ellipsis")
     for r in rows:
-        table.add_row(r["channel"], Text(r["schedule"]), r["timezone"], r["next_run"] or "never",
-                      Text(", ".join(f"{x['slot']} {x['state']}" for x in r["recent"])))
+        last = r["recent"][0] if r["recent"] else None
+        table.add_row(_cell(r["channel"]), _cell(r["schedule"]), _cell(r["next_run_local"] or "never"),
+                      _cell(f"{last['slot']} {last['state']}" if last else ""))
     Console().print(table)
 
 
 @digest_app.command("preview")
 def digest_preview(channel: str = typer.Option(..., "--channel", help="Slack channel ID, e.g. C0123456"),
-                   as_json: bool = typer.Option(False, "--json")) -> None:
+                   as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """What the channel's next digest would contain now (nothing is posted, the cursor does not move)."""
     from .digest import build_digest
 
@@ -436,7 +533,7 @@ def run_bot() -> None:
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="launchbrief")
     except BriefingError as exc:  # safety net: never a traceback for bad input
         err.print(f"error: {exc.message}", markup=False)
         sys.exit(1)

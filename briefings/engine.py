@@ -112,7 +112,10 @@ async def article_from_source(source: str, fetcher: Fetcher | None = None) -> Ar
         source = str(SAMPLE_ARTICLE)
     text = read_local(source)
     name = "stdin" if source == "-" else source
-    return extract_html(text, source=name) if looks_like_html(text) else extract_text(text, source=name)
+    article = extract_html(text, source=name) if looks_like_html(text) else extract_text(text, source=name)
+    # a local file or stdin never claims a web address: its og:url / canonical link is only what the page
+    # says about itself, and adopting it would store (and later serve) this text as that site's article
+    return article.model_copy(update={"url": None}) if article.url else article
 
 
 async def brief_source(source: str, fetcher: Fetcher | None = None) -> Brief:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
 
@@ -55,6 +56,20 @@ def plain_text(markup: str | None) -> str:
     return _WS.sub(" ", text).strip()
 
 
+def clamp(value: str | None, limit: int) -> str | None:
+    """Cut text to fit a column of ``limit`` characters, marking the cut with an ellipsis."""
+    if value is None or len(value) <= limit:
+        return value
+    return value[: limit - 1].rstrip() + "…"
+
+
+def not_in_future(published: date | None, fetched: date) -> date | None:
+    """A date more than a day after ``fetched`` is a feed's mistake (9999-12-31): use the fetch date."""
+    if published is not None and published > fetched + timedelta(days=1):
+        return fetched
+    return published
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(_WS.sub(" ", text).strip().lower().encode("utf-8")).hexdigest()
 
@@ -93,8 +108,73 @@ def _entry_date(entry) -> date | None:
     return None
 
 
+def _json_date(value) -> date | None:
+    """An RFC 3339 date-time (JSON Feed's ``date_published``) to a date; None when absent or unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.date()
+
+
+def _str(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def looks_like_json_feed(data: bytes, content_type: str | None) -> bool:
+    """By the body, not the label: servers send XML feeds as application/json and JSON as text/plain."""
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def parse_json_feed(data: bytes, *, url: str | None = None) -> ParsedFeed:
+    """JSON Feed 1.0 / 1.1 (https://jsonfeed.org) into the same entries as RSS and Atom. Never raises."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return ParsedFeed(None, None, [], True, "the JSON is not valid")
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if not isinstance(version, str) or not version.startswith(("https://jsonfeed.org/version/",
+                                                              "http://jsonfeed.org/version/")):
+        return ParsedFeed(None, None, [], True, "this JSON is not a JSON Feed (no jsonfeed.org version)")
+    base = _str(doc.get("feed_url")) or url or ""
+    entries = []
+    items = doc.get("items")
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        link = _str(item.get("url")) or _str(item.get("external_url"))
+        if link:
+            link = urljoin(base, link.strip())
+            if not re.match(r"^https?://", link, re.I):
+                link = None  # javascript:, data:, mailto: ...: not fetchable
+        title = plain_text(_str(item.get("title")))
+        summary = plain_text(_str(item.get("content_text")) or _str(item.get("content_html"))
+                             or _str(item.get("summary")))
+        raw_id = item.get("id")
+        entry_id = str(raw_id).strip() if isinstance(raw_id, (str, int, float)) and str(raw_id).strip() else None
+        entry_id = (entry_id or link or content_hash(f"{title}\n{summary}"))[:1024]
+        if not (link or title or summary):
+            continue
+        entries.append(FeedEntry(entry_id=entry_id, link=link, title=title, summary=summary,
+                                 published=_json_date(item.get("date_published"))
+                                 or _json_date(item.get("date_modified"))))
+    return ParsedFeed(title=plain_text(_str(doc.get("title"))) or None, link=_str(doc.get("home_page_url")),
+                      entries=entries, version="json" + version.rstrip("/").rsplit("/", 1)[-1].replace(".", ""))
+
+
 def parse_feed(data: bytes, *, url: str | None = None, content_type: str | None = None) -> ParsedFeed:
-    """Parse feed bytes. Never raises on bad input: a feed that cannot be read has no version and no entries."""
+    """Parse feed bytes (RSS, Atom, JSON Feed). Never raises on bad input: a feed that cannot be read has no
+    version and no entries."""
+    if looks_like_json_feed(data, content_type):  # feedparser reads XML only
+        return parse_json_feed(data, url=url)
     headers = {"content-type": content_type} if content_type else None
     try:
         parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)

@@ -160,13 +160,14 @@ def validate_url(url: str) -> httpx.URL:
         url = url[1:-1].split("|", 1)[0]
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        host = parsed.host  # decodes IDNA: a malformed label (https://xn--/) raises here
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:  # UnicodeError (IDNAError) is a ValueError
         raise InvalidURL(f"that is not a valid URL: {url[:200]!r}") from exc
     if parsed.scheme not in ("http", "https"):
         if not parsed.scheme:
             raise InvalidURL(f"that is not a valid URL (no http:// or https://): {url[:200]!r}")
         raise InvalidURL(f"only http and https links can be fetched, not {parsed.scheme}:")
-    if not parsed.host:
+    if not host:
         raise InvalidURL(f"that URL has no host name: {url[:200]!r}")
     if parsed.userinfo:
         raise InvalidURL("links with a user name or password in them are not fetched")
@@ -320,6 +321,10 @@ class Fetcher:
                 raise FetchTimeout(f"{current.host} did not answer in time") from exc
             except httpx.ConnectError as exc:
                 raise FetchFailed(f"could not connect to {current.host}") from exc
+            except (httpx.InvalidURL, ValueError) as exc:
+                # httpx works out a redirect's target while receiving the response: a Location such as
+                # javascript:, data:, mailto: or a malformed host name fails there, not in validate_url
+                raise InvalidURL(f"{current.host} redirected to a link that cannot be fetched") from exc
             except httpx.HTTPError as exc:
                 raise FetchFailed(f"could not fetch {current.host}: {type(exc).__name__}") from exc
             try:

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
 
 from .engine import analyse
 from .errors import BriefingError, EmptyArticle, FetchFailed
 from .extract import extract_html, extract_text
-from .feeds import FeedEntry, ParsedFeed, canonical_url, parse_feed
+from .feeds import FeedEntry, ParsedFeed, canonical_url, not_in_future, parse_feed
 from .fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
 from .models import Article
 from .store import models as m
@@ -66,13 +68,109 @@ class IngestReport:
         return [f for f in self.feeds if f.status == "failed"]
 
 
-async def check_feed(fetcher: Fetcher, url: str) -> ParsedFeed:
-    """Fetch ``url`` and make sure it is a feed; raises a BriefingError with a plain message if not."""
+FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json",
+                   "application/rdf+xml")
+COMMON_FEED_PATHS = ("/feed", "/rss.xml", "/atom.xml", "/feed.json", "/feed.xml", "/rss", "/index.xml")
+MAX_CANDIDATES = 8  # feeds add never fetches more than this many URLs after the page itself
+
+
+@dataclass
+class FoundFeed:
+    """The feed behind what a user gave: the feed itself, or a feed a web page links to."""
+
+    url: str  # the feed's own URL (what is stored and polled)
+    parsed: ParsedFeed
+    discovered_from: str | None = None  # the web page it was found from; None when given the feed itself
+
+    @property
+    def title(self) -> str | None:
+        return self.parsed.title
+
+
+class _FeedLinks(HTMLParser):
+    """``<link rel="alternate" type="application/rss+xml|atom+xml|feed+json" href>`` in a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag not in ("link", "a"):
+            return
+        a = {k.lower(): (v or "") for k, v in attrs}
+        rel = a.get("rel", "").lower().split()
+        ctype = a.get("type", "").split(";")[0].strip().lower()
+        if "alternate" in rel and ctype in FEED_LINK_TYPES and a.get("href", "").strip():
+            self.found.append(a["href"].strip())
+
+
+def feed_links(page: str, base: str) -> list[str]:
+    parser = _FeedLinks()
+    try:
+        parser.feed(page[:500_000])
+        parser.close()
+    except Exception:  # html.parser is lenient; whatever it still raises, the links seen so far stand
+        pass
+    out: list[str] = []
+    for href in parser.found:
+        url = urljoin(base, href)
+        if url.startswith(("http://", "https://")) and url not in out:
+            out.append(url)
+    return out
+
+
+def _common_paths(page_url: str) -> list[str]:
+    parts = urlsplit(page_url)
+    root = f"{parts.scheme}://{parts.netloc}"
+    folder = parts.path if parts.path.endswith("/") else parts.path.rsplit("/", 1)[0]  # /news/ of /news/x
+    out = []
+    for prefix in ("", folder.rstrip("/")):  # the site's own feed first, then the section's
+        for path in COMMON_FEED_PATHS:
+            candidate = root + prefix + path
+            if candidate not in out:
+                out.append(candidate)
+    return out
+
+
+async def discover_feed(fetcher: Fetcher, url: str) -> FoundFeed:
+    """The feed at ``url``, or the one a web page at ``url`` links to (``<link rel="alternate">``), or one at a
+    common path (/feed, /rss.xml, /atom.xml, /feed.json ...). Every URL goes through the SSRF-guarded fetcher.
+
+    Raises a :class:`BriefingError` with one plain sentence when there is none (never a parser's internals).
+    """
     res = await fetcher.fetch(url, accept=FEED_ACCEPT)
     parsed = parse_feed(res.content, url=res.url, content_type=res.content_type)
-    if not parsed.is_feed:
-        raise BriefingError(f"{url} is not an RSS/Atom feed ({parsed.bozo_reason or 'no feed structure found'})")
-    return parsed
+    if parsed.is_feed:
+        return FoundFeed(url, parsed)
+    text = res.text()
+    is_page = res.content_type in HTML_TYPES or bool(re.search(r"<html|<!doctype html", text[:2000], re.I))
+    if not is_page:
+        raise BriefingError(f"{url} is not a feed (RSS, Atom or JSON Feed) and not a web page that links one.")
+    # the feeds the page links to first, then the usual places; at most MAX_CANDIDATES more requests
+    candidates = [c for c in dict.fromkeys(feed_links(text, res.url) + _common_paths(res.url))
+                  if c not in (url, res.url)][:MAX_CANDIDATES]
+    for candidate in candidates:
+        try:
+            found = await fetcher.fetch(candidate, accept=FEED_ACCEPT)
+        except BriefingError:
+            continue
+        feed = parse_feed(found.content, url=found.url, content_type=found.content_type)
+        if feed.is_feed:
+            return FoundFeed(candidate, feed, discovered_from=url)
+    raise BriefingError(f"No feed found at {url}: the page links no RSS, Atom or JSON feed, and none answers at "
+                        f"the usual places ({', '.join(COMMON_FEED_PATHS[:4])}).")
+
+
+async def follow_feed(store: Store, fetcher: Fetcher, url: str) -> FoundFeed:
+    """What ``feeds add`` does in the CLI and in Slack: find the feed, then store it."""
+    found = await discover_feed(fetcher, url)
+    await store.add_feed(found.url, found.title)
+    return found
+
+
+async def check_feed(fetcher: Fetcher, url: str) -> ParsedFeed:
+    """Fetch ``url`` (or the feed its page links to) and make sure it is a feed; plain BriefingError if not."""
+    return (await discover_feed(fetcher, url)).parsed
 
 
 def backoff(failures: int, opts: IngestOptions) -> timedelta:
@@ -115,8 +213,8 @@ class Ingestor:
                 self._progress(feed.url, 0)
                 return outcome
             parsed = parse_feed(result.content, url=result.url, content_type=result.content_type)
-            if not parsed.is_feed:
-                raise BriefingError(f"not a feed ({parsed.bozo_reason or 'no RSS/Atom structure found'})")
+            if not parsed.is_feed:  # the parser's own words (SAXParseException ...) help no reader
+                raise BriefingError("it is no longer a feed (no RSS, Atom or JSON Feed found at that address)")
         except BriefingError as exc:
             await self._failed(feed, outcome, exc)
             return outcome
@@ -124,7 +222,12 @@ class Ingestor:
             log.exception("unexpected error on feed %s", feed.url)
             await self._failed(feed, outcome, BriefingError(f"unexpected error: {type(exc).__name__}"))
             return outcome
-        await self._entries(feed, parsed, outcome)
+        try:
+            await self._entries(feed, parsed, outcome)
+        except Exception as exc:  # e.g. the feed's batch refused by the database: this feed only
+            log.exception("storing entries of feed %s failed", feed.url)
+            await self._failed(feed, outcome, BriefingError(f"could not store its entries: {type(exc).__name__}"))
+            return outcome
         await self.store.feed_succeeded(
             feed.id, etag=result.etag, last_modified=result.last_modified, title=parsed.title,
             next_poll=self.clock() + self.opts.poll_interval,
@@ -160,9 +263,16 @@ class Ingestor:
                 return None
             try:
                 article = await self._article(entry, parsed)
+                published = not_in_future(article.published, self.clock().date())
+                if published != article.published:  # the brief and the archive agree on the clamped date
+                    article = article.model_copy(update={"published": published})
                 brief = await asyncio.to_thread(analyse, article) if self.opts.analyse else None
             except BriefingError as exc:
                 outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
+                return None
+            except Exception as exc:  # one entry never stops its feed (nor the run): recorded, skipped
+                log.exception("unexpected error on entry %s of feed %s", entry.link or entry.entry_id, feed.url)
+                outcome.errors.append(f"{entry.link or entry.entry_id}: unexpected error: {type(exc).__name__}")
                 return None
             return SaveItem(article, brief, entry.entry_id, entry.summary[:2000] or None)
 
@@ -171,7 +281,12 @@ class Ingestor:
             async def one(entry: FeedEntry) -> None:
                 item = await prepare(entry)
                 if item is not None:
-                    count(await self.store.save_many_with_retry([item], feed_id=feed.id))
+                    try:
+                        count(await self.store.save_many_with_retry([item], feed_id=feed.id))
+                    except Exception as exc:  # a row the database refuses costs that entry only
+                        log.exception("could not store entry %s of feed %s", entry.link or entry.entry_id, feed.url)
+                        outcome.errors.append(f"{entry.link or entry.entry_id}: could not be stored "
+                                              f"({type(exc).__name__})")
 
             await asyncio.gather(*(one(e) for e in entries))
         else:

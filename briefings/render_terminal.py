@@ -10,31 +10,48 @@ from rich.text import Text
 from .models import Brief, Partner
 
 
+def _kb_facts(p: Partner) -> str:
+    kb = p.kb
+    facts: list[str] = []
+    if kb:
+        if kb.operator:
+            facts.append(f"operator: {kb.operator}")
+        if kb.status:
+            facts.append(f"status: {kb.status}")
+        if kb.orbits:
+            facts.append("orbits: " + ", ".join(kb.orbits))
+        if kb.vehicles:
+            facts.append("vehicles: " + ", ".join(kb.vehicles[:4]))
+        if kb.spaceports and p.kind == "country":
+            facts.append("sites: " + ", ".join(kb.spaceports[:3]))
+    return "; ".join(facts)
+
+
+def _one_line(text: str, style: str = "") -> Text:
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
 def _partner_table(title: str, partners: list[Partner]) -> Table:
+    """Designed for 80 columns: one line per cell, cut with an ellipsis; every sentence and fact is in --json."""
     table = Table(title=title, title_justify="left", show_lines=False, expand=True)
-    table.add_column("Partner", style="bold", no_wrap=True)
-    table.add_column("Kind")
-    table.add_column("Role")
-    table.add_column("Evidence (sentence)")
-    table.add_column("From our knowledge base", style="dim")
+    table.add_column("Partner", style="bold", ratio=2, no_wrap=True, overflow="ellipsis")
+    table.add_column("Role", ratio=2)  # short phrases: wrapped, never cut
+    table.add_column(Text("Evidence (sentence no.)"), ratio=3, no_wrap=True, overflow="ellipsis")
     for p in partners:
         ev = p.evidence[0] if p.evidence else None
-        kb = p.kb
-        facts = []
-        if kb:
-            if kb.operator:
-                facts.append(f"operator: {kb.operator}")
-            if kb.status:
-                facts.append(f"status: {kb.status}")
-            if kb.orbits:
-                facts.append("orbits: " + ", ".join(kb.orbits))
-            if kb.vehicles:
-                facts.append("vehicles: " + ", ".join(kb.vehicles[:4]))
-            if kb.spaceports and p.kind == "country":
-                facts.append("sites: " + ", ".join(kb.spaceports[:3]))
-        table.add_row(Text(p.name), Text(p.kind + (f" ({p.country})" if p.country else "")), Text(p.role),
-                      Text(f"[{ev.index}] {ev.text}" if ev else ""), Text("; ".join(facts)))
+        name = Text(p.name, no_wrap=True, overflow="ellipsis")
+        name.append(f" ({p.country})" if p.kind == "country" and p.country else f" · {p.kind}", style="dim")
+        table.add_row(name, Text(p.role), _one_line(f"[{ev.index}] {ev.text}" if ev else ""))
     return table
+
+
+def _kb_lines(partners: list[Partner]) -> list[Text]:
+    lines = []
+    for p in partners:
+        facts = _kb_facts(p)
+        if facts:
+            lines.append(_one_line(f"  {p.name}: {facts}", "dim"))
+    return lines
 
 
 def render_brief(brief: Brief, console: Console | None = None) -> None:
@@ -64,6 +81,11 @@ def render_brief(brief: Brief, console: Console | None = None) -> None:
                         ("other", "Other partners")):
         if groups[tier]:
             console.print(_partner_table(label, groups[tier]))
+    kb_lines = _kb_lines(brief.partners)
+    if kb_lines:
+        console.print(Text("From our knowledge base (not the article)", style="bold dim"))
+        for line in kb_lines:
+            console.print(line, no_wrap=True, overflow="ellipsis")
     if not brief.partners:
         console.print(Text("No launch partners named.", style="dim"))
     if brief.quotes:

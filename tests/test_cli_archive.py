@@ -21,11 +21,14 @@ def test_feeds_ingest_and_read_back(server, tmp_path):
     assert run("db", "upgrade", env=env).returncode == 0
     added = run("feeds", "add", feed_url, env=env)
     assert added.returncode == 0 and "Launch Policy Wire" in added.stdout.decode()
-    assert_plain_error(run("feeds", "add", server.add("/page", "<html><body><p>hi</p></body></html>"), env=env),
-                       "not an RSS/Atom feed")
+    # a page on the same site: its feed (at a usual path) is found, and it is the one already followed
+    found = run("feeds", "add", server.add("/page", "<html><body><p>hi</p></body></html>"), env=env)
+    assert found.returncode == 0 and f"found {feed_url}" in found.stdout.decode()
     ing = run("ingest", env=env)
     assert ing.returncode == 0, ing.stderr.decode()
     assert "3 new articles" in ing.stdout.decode()
+    log_lines = [line for line in ing.stderr.decode().splitlines() if "INFO" in line]
+    assert log_lines and all(" UTC INFO " in line for line in log_lines)  # log times carry their zone
 
     feeds = json.loads(run("feeds", "list", "--json", env=env).stdout)
     assert feeds[0]["title"] == "Launch Policy Wire" and feeds[0]["consecutive_failures"] == 0
@@ -38,13 +41,13 @@ def test_feeds_ingest_and_read_back(server, tmp_path):
 
     data = json.loads(run("partners", "--json", env=env).stdout)
     names = {p["partner"]: p for p in data["partners"]}
-    assert names["Rocket Lab"]["mentions"] == 1 and names["Sweden"]["tier"] == "emerging"
+    assert names["Rocket Lab"]["articles"] == 1 and names["Sweden"]["tier"] == "emerging"
     detail = json.loads(run("partners", "rocket lab", "--json", env=env).stdout)
     assert [p["partner"] for p in detail["partners"]] == ["Rocket Lab"]
     assert detail["articles"][0]["title"] == STORIES["rocketlab-sda"][0]
     assert_plain_error(run("partners", "Atlantis", env=env), "no stored article names")
     rows = list(csv.DictReader(io.StringIO(run("partners", "--csv", env=env).stdout.decode())))
-    assert {"partner", "kind", "country", "mentions", "first_seen", "last_seen"} <= set(rows[0])
+    assert {"partner", "kind", "country", "articles", "first_seen", "last_seen"} <= set(rows[0])
 
     latest = json.loads(run("latest", "--json", env=env).stdout)
     assert len(latest) == 3 and all(item["tldr"] for item in latest)

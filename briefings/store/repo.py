@@ -16,10 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from datasketch import MinHash
 from sqlalchemy import delete, func, insert, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .. import ENGINE_VERSION
-from ..feeds import canonical_url, content_hash
+from ..errors import BriefingError
+from ..feeds import canonical_url, clamp, content_hash, not_in_future
 from ..models import Article as ArticleModel
 from ..models import Brief
 from . import models as m
@@ -29,6 +30,7 @@ SAVE_LOCK_KEY = 0x1A0C_B41E  # PostgreSQL advisory lock id for article saves
 NUM_PERM = 64
 NEAR_DUP_JACCARD = 0.5  # estimated Jaccard of word 3-shingles at or above which two articles are one story
 CLUSTER_WINDOW = timedelta(days=14)
+URL_MAX = 2048  # the URL columns' length
 
 
 def utcnow() -> datetime:
@@ -98,6 +100,40 @@ class SearchHit:
     also: list[str] = field(default_factory=list)  # other sources of the same story
 
 
+MAX_SEARCH_TERMS = 12  # distinct words a search looks for
+MAX_TERM_CHARS = 40  # longer "words" are junk (or an attack), not search terms
+SEARCH_TIMEOUT_S = 3.0  # PostgreSQL statement timeout for one search
+
+
+def search_terms(query: str) -> tuple[list[str], bool]:
+    """The words a search uses -- distinct (case-insensitively), in order, capped -- and whether any were cut."""
+    seen: dict[str, str] = {}
+    cut = False
+    for word in re.finditer(r"\w+", query or ""):
+        term = word.group(0)
+        if len(term) > MAX_TERM_CHARS:
+            cut = True
+            continue
+        key = term.lower()
+        if key in seen:
+            continue
+        if len(seen) >= MAX_SEARCH_TERMS:
+            cut = True
+            break
+        seen[key] = term
+    return list(seen.values()), cut
+
+
+class SearchResults(list[SearchHit]):
+    """The hits of a search, best first, with ``cut`` set (and a plain ``note``) when the query was cut to its
+    bounds or stopped by the time limit -- front ends say so rather than pretend it ran whole."""
+
+    def __init__(self, hits: list[SearchHit] | None = None, *, cut: bool = False, note: str | None = None):
+        super().__init__(hits or [])
+        self.cut = cut
+        self.note = note
+
+
 @dataclass
 class PartnerStat:
     entity: str
@@ -141,6 +177,9 @@ class Store:
 
     # ------------------------------------------------------------------ feeds
     async def add_feed(self, url: str, title: str | None = None) -> m.Feed:
+        if len(url) > URL_MAX:
+            raise BriefingError(f"that feed URL is too long (more than {URL_MAX} characters)")
+        title = clamp(title, 500)
         async with self._save_lock, self.session() as s, s.begin():
             existing = (await s.execute(select(m.Feed).where(m.Feed.url == url))).scalar_one_or_none()
             if existing:
@@ -170,10 +209,11 @@ class Store:
                              next_poll: datetime, title: str | None = None, page_error: str | None = None) -> None:
         feeds = m.Feed.__table__
         values: dict = {"last_success": utcnow(), "consecutive_failures": 0, "next_poll": next_poll}
-        if etag:
+        if etag and len(etag) <= 500:  # a header too long to store is not worth a conditional GET
             values["etag"] = etag
-        if last_modified:
+        if last_modified and len(last_modified) <= 100:
             values["last_modified"] = last_modified
+        title = clamp(title, 500)
         if page_error:
             values.update(last_error=page_error[:1000], last_error_at=utcnow())
         async with self._save_lock, self.engine.begin() as conn:
@@ -219,12 +259,16 @@ class Store:
         for it in items:
             url = it.article.url or it.article.source
             chash = content_hash(it.article.text)
-            if url.startswith(("http://", "https://")):
+            if it.article.url and it.article.url.startswith(("http://", "https://")):
+                canon = canonical_url(it.article.url)
+            elif it.entry_id:  # a feed entry with no link: its identity is the feed's entry id, not the
+                canon = f"urn:launchbrief:feed:{feed_id}:{it.entry_id}"  # channel link it is shown under
+            elif url.startswith(("http://", "https://")):
                 canon = canonical_url(url)
-            elif it.entry_id:  # a feed entry with no link: its identity is the feed's entry id
-                canon = f"urn:launchbrief:feed:{feed_id}:{it.entry_id}"
             else:
                 canon = f"urn:launchbrief:sha256:{chash}"
+            if len(canon) > URL_MAX:  # still one identity per URL, and it fits the unique column
+                canon = "urn:launchbrief:url-sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
             sig = [int(v) for v in minhash_of(it.article.text).hashvalues]
             prepared.append((it, url, canon, chash, sig, lsh_bands(sig)))
         results: list[SaveResult | None] = [None] * len(items)
@@ -279,11 +323,15 @@ class Store:
                 by_hash.setdefault(chash, cluster)
                 for b in bands:  # later items in this batch can join this story too
                     band_index.setdefault(b, []).append((cluster, sig))
+                # clamped to the columns (PostgreSQL enforces varchar lengths; a feed's 3,000-character
+                # title must not abort its ingestion) and never dated far in the future
                 row = dict(
-                    canonical_url=canon, url=url, feed_id=feed_id, entry_id=it.entry_id,
-                    source=it.article.site_name, title=it.article.title,
-                    published=it.article.published or now.date(), text=it.article.text, content_hash=chash,
-                    language=it.article.language, cluster_id=cluster, minhash=sig, summary=it.summary,
+                    canonical_url=canon, url=clamp(url, URL_MAX), feed_id=feed_id,
+                    entry_id=clamp(it.entry_id, 1024), source=clamp(it.article.site_name, 500),
+                    title=clamp(it.article.title, 1000),
+                    published=not_in_future(it.article.published, now.date()) or now.date(),
+                    text=it.article.text, content_hash=chash, language=clamp(it.article.language, 16),
+                    cluster_id=cluster, minhash=sig, summary=it.summary,
                     fetched_at=now)
                 new_rows.append((i, it, reason, row, bands))  # inserted below, once cluster ids are real
             if new_clusters:
@@ -308,8 +356,9 @@ class Store:
                                          brief=it.brief.model_dump(mode="json"),
                                          relevance_label=it.brief.relevance.label,
                                          relevance_score=it.brief.relevance.score, created_at=now))
-                    mentions.extend(dict(article_id=row["id"], entity=p.name, kind=p.kind, country=p.country,
-                                         role=p.role[:200], tier=p.tier, mentioned_on=row["published"])
+                    mentions.extend(dict(article_id=row["id"], entity=clamp(p.name, 300), kind=p.kind,
+                                         country=p.country, role=clamp(p.role, 200), tier=p.tier,
+                                         mentioned_on=row["published"])
                                     for p in it.brief.partners)
                 results[i] = SaveResult(row["id"], True, row["cluster_id"], reason)
             if analyses:
@@ -344,29 +393,50 @@ class Store:
         async with self.session() as s:
             return (await s.execute(select(func.count(m.Article.id)))).scalar_one()
 
-    async def search(self, query: str, *, since: date | None = None, limit: int = 10) -> list[SearchHit]:
-        terms = re.findall(r"\w+", query)
+    async def search(self, query: str, *, since: date | None = None, limit: int = 10,
+                     timeout: float = SEARCH_TIMEOUT_S) -> SearchResults:
+        """Ranked full-text search, bounded whatever the query: at most :data:`MAX_SEARCH_TERMS` distinct words
+        of at most :data:`MAX_TERM_CHARS` characters, snippets (the costly part) only for the top rows, and on
+        PostgreSQL a statement timeout. ``result.cut`` says when the query was cut or stopped."""
+        limit = max(1, min(limit, 50))
+        terms, cut = search_terms(query)
+        note = (f"only the first {MAX_SEARCH_TERMS} words (of up to {MAX_TERM_CHARS} letters each) were searched"
+                if cut else None)
         if not terms:
-            return []
+            return SearchResults([], cut=cut, note=note)
+        top = limit * 4  # a few per story: duplicates of one story are folded below
         async with self.session() as s:
             if self.dialect == "sqlite":
                 match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+                since_sql = "AND a.published >= :since " if since else ""
                 sql = ("SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, "
                        "snippet(articles_fts, 1, '*', '*', '…', 16) AS snip, bm25(articles_fts, 4.0, 1.0) AS rank "
                        "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-                       "WHERE articles_fts MATCH :q " + ("AND a.published >= :since " if since else "") +
-                       "ORDER BY rank LIMIT :lim")
-                params = {"q": match, "lim": limit * 4}
+                       "WHERE articles_fts MATCH :q AND articles_fts.rowid IN ("
+                       "  SELECT f.rowid FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+                       "  WHERE articles_fts MATCH :q " + since_sql + "ORDER BY bm25(articles_fts, 4.0, 1.0) "
+                       "  LIMIT :lim) "
+                       "ORDER BY rank")
+                params = {"q": match, "lim": top}
             else:
-                sql = ("SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, "
-                       "ts_headline('english', a.text, q, 'StartSel=*,StopSel=*,MaxWords=30,MinWords=12') AS snip, "
+                # rank every match cheaply, then highlight (ts_headline re-parses the text) only the top rows
+                sql = ("SELECT t.id, t.title, t.url, t.source, t.published, t.cluster_id, "
+                       "ts_headline('english', t.text, t.q, 'StartSel=*,StopSel=*,MaxWords=30,MinWords=12') AS snip, "
+                       "t.rank FROM (SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, a.text, q, "
                        "-ts_rank(a.search, q) AS rank "
                        "FROM articles a, plainto_tsquery('english', :q) q WHERE a.search @@ q " +
-                       ("AND a.published >= :since " if since else "") + "ORDER BY rank LIMIT :lim")
-                params = {"q": " ".join(terms), "lim": limit * 4}
+                       ("AND a.published >= :since " if since else "") + "ORDER BY rank LIMIT :lim) t ORDER BY t.rank")
+                params = {"q": " ".join(terms), "lim": top}
+                await s.execute(text(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}"))  # ms; 0 = none
             if since:
                 params["since"] = since
-            rows = (await s.execute(text(sql), params)).all()
+            try:
+                rows = (await s.execute(text(sql), params)).all()
+            except DBAPIError as exc:
+                if "statement timeout" not in str(exc) and "canceling statement" not in str(exc):
+                    raise
+                return SearchResults([], cut=True, note=f"the search took longer than {timeout:g} s and was "
+                                                         "stopped; try fewer or rarer words")
         hits: dict[int, SearchHit] = {}
         for r in rows:
             key = r.cluster_id or -r.id
@@ -378,7 +448,7 @@ class Store:
                 else date.fromisoformat(str(r.published)[:10])
             hits[key] = SearchHit(r.id, r.title, r.url, r.source, published, " ".join((r.snip or "").split()),
                                   float(r.rank))
-        return list(hits.values())[:limit]
+        return SearchResults(list(hits.values())[:limit], cut=cut, note=note)
 
     async def partner_stats(self, *, since: date | None = None, name: str | None = None) -> list[PartnerStat]:
         async with self.session() as s:
