@@ -52,7 +52,13 @@ def _per100(rx: re.Pattern, text: str, words: int) -> float:
     return 100.0 * len(rx.findall(text)) / max(words, 1)
 
 
-def score_relevance(text: str, title: str | None, mentions: list[Mention]) -> Relevance:
+# Thresholds of the label decision; bench/quality.py --cv reports them cross-validated.
+SCORE_MIN = 0.45  # combined score for launch-policy
+DENSITY_MIN = 0.8  # launch words per 100 words for launch-policy
+
+
+def features(text: str, title: str | None, mentions: list[Mention]) -> dict:
+    """The numbers the label is decided on (kept apart so the thresholds can be cross-validated)."""
     full = f"{title or ''}\n{text}"
     words = max(len(full.split()), 1)
     launch = _per100(_LAUNCH, full, words)
@@ -65,14 +71,21 @@ def score_relevance(text: str, title: str | None, mentions: list[Mention]) -> Re
     score = launch + 0.35 * policy + 0.4 * len(launch_entities) * (100.0 / max(words, 100)) ** 0.5
     if title_launch:
         score += 1.0
-    score = round(min(score / 4.0, 1.0), 3)
-    if score >= 0.45 and launch >= 0.8:
-        label = "launch-policy"
-    elif space + launch >= 0.8 or launch_entities:
-        label = "space-adjacent"
-    else:
-        label = "off-topic"
-    return Relevance(label=label, score=score)  # type: ignore[arg-type]
+    return {"score": round(min(score / 4.0, 1.0), 3), "launch": launch, "space": space,
+            "launch_entities": len(launch_entities)}
+
+
+def label_for(f: dict, *, score_min: float = SCORE_MIN, density_min: float = DENSITY_MIN) -> str:
+    if f["score"] >= score_min and f["launch"] >= density_min:
+        return "launch-policy"
+    if f["space"] + f["launch"] >= 0.8 or f["launch_entities"]:
+        return "space-adjacent"
+    return "off-topic"
+
+
+def score_relevance(text: str, title: str | None, mentions: list[Mention]) -> Relevance:
+    f = features(text, title, mentions)
+    return Relevance(label=label_for(f), score=f["score"])  # type: ignore[arg-type]
 
 
 def event_types(sentences: list[str], title: str | None) -> list[str]:
