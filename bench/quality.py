@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from briefings import relevance as relevance_mod  # noqa: E402
-from briefings.engine import brief_text  # noqa: E402
+from briefings.engine import analyse  # noqa: E402
 from briefings.extract import extract_text  # noqa: E402
 from briefings.kb import load_kb  # noqa: E402
 from briefings.models import Brief  # noqa: E402
@@ -225,7 +225,11 @@ def article_text(d: dict) -> str:
 
 
 def brief_for(d: dict, name: str) -> Brief:
-    return brief_text(article_text(d), source=name)
+    """The brief as the bot would make it from the fetched page: text and title, plus the page's URL and
+    site name (the annotation's ``source``) where the file has them."""
+    article = extract_text(article_text(d), source=name)
+    update = {k: v for k, v in (("url", d.get("url")), ("site_name", d.get("source"))) if isinstance(v, str)}
+    return analyse(article.model_copy(update=update))
 
 
 def score_article(d: dict, brief: Brief, name: str) -> Score:
