@@ -100,13 +100,17 @@ CUES = {
 _STRONG = {"talks", "partner", "provider", "host", "fund", "customer"}
 _LAUNCH_CONTEXT = re.compile(r"\b(?:launch\w*|rocket\w*|spaceports?|orbit\w*|satellites?|payloads?|lift(?:ed|s)? off|"
                              r"space (?:access|transport)|range|sounding|lander|astronauts?|mission)\b", re.I)
-_LAUNCH_EVENT = re.compile(r"\b(?:launch(?:es|ed|ing)?|lift(?:ed|s)? off|liftoff|to launch|will launch|"
-                           r"launch (?:contract|agreement|services?)|selected|chose|booked)\b", re.I)
+# a launch happening or being bought (not "launch provider" as a description)
+_LAUNCH_EVENT = re.compile(r"\b(?:launch(?:es|ed|ing)|lift(?:ed|s)? off|liftoff|to launch|will launch|the launch|"
+                           r"(?:first|next|maiden|test|orbital|suborbital) (?:launch|flight|test)|launch of|"
+                           r"launch (?:contract|agreement|services? (?:contract|agreement))|selected|chose|booked|"
+                           r"suspend\w*|resum\w+|conduct\w*)\b", re.I)
 
 # Mention-level: the owner of a payload ("SES's satellite", "for NASA", "owned by X", "X astronauts").
 _CUSTOMER_AFTER = re.compile(
     r"^(?:'s|’s)?\s+(?:[\w-]+\s+){0,3}?(?:satellites?|spacecraft|landers?|payloads?|constellation|probes?|"
-    r"capsule|astronauts?|crew|mission|radar satellites?|broadband|missions)\b")
+    r"capsule|astronauts?|crew|mission|radar satellites?|broadband|missions)\b"
+    r"(?!\s+(?:manufactur\w*|factory|facility|plant|maker|builder|industry|business|production|assembly))")
 _CUSTOMER_BEFORE = re.compile(r"(?:\bfor|\bon behalf of|\bowned by|\boperated by|\bcustomers?(?: such as)?|"
                               r"\bcustomer,?)\s+(?:the\s+|its\s+)?(?:[A-Z][\w-]*\s+){0,1}$")
 _ASTRONAUT_AFTER = re.compile(r"^(?:'s|’s)?\s+astronauts?\b")
@@ -127,12 +131,20 @@ _BACKGROUND_SENT = re.compile(
     r"winter)|years? ago|in the past|had (?:launched|flown|selected|awarded|used)|history|historic(?:al)?ly|"
     r"the first time since|once (?:again)?|formerly|former|used to|next (?:launch|mission|flight)|"
     r"upcoming|later this (?:year|month)|also (?:launched|flew)|has (?:launched|flown) (?:more than|\d)|"
-    r"to date|so far this year|unlike|similar to|compared (?:with|to)|competitors?|rivals?)\b", re.I)
+    r"to date|so far this year|unlike|similar to|compared (?:with|to)|competitors?|rivals?|"
+    # counts of earlier launches: "five have been for NASA", "the booster's flights included ..."
+    r"have (?:been|carried|launched|flown)|has (?:carried|flown)|included launches|previous flights?|"
+    r"other than|completed its \w+ (?:flight|launch|mission))\b", re.I)
 # "nations like Norway" gives examples, it does not compare
 _PLURAL_LIKE = re.compile(r"\b\w+s\s+like\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}$")
 # "Australia's SingTel Optus": the country only says where a company is from
 _COUNTRY_POSSESSOR = re.compile(r"^(?:'s|’s)\s+(?!government|military|armed|space agency)[A-Z]")
 _COUNTRY_GOVERNMENT = re.compile(r"^(?:'s|’s)?\s+(?:government|military|armed forces|ministry|defen[cs]e)\b", re.I)
+# "as SpaceX does with the Falcon 9": a comparison with someone else's practice
+_AS_DOES = re.compile(r"\bas\s+$")
+_DOES_AFTER = re.compile(r"^\s+(?:does|did|has done|had done|has|did with|does with)\b")
+# News round-ups: items separated by a bracketed source ("[Kyodo] ..."); only the first item is the story
+_ITEM_MARK = re.compile(r"^\s*\[[^\]]{2,40}\]")
 _NEW_PLACE = re.compile(r"\b(?:New|Nueva|Nuevo)\s+$")  # "New Mexico" is a state, not Mexico
 
 # Open world: organisations the knowledge base does not hold.
@@ -367,7 +379,8 @@ def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: boo
             or (_AFFIL_PERSON_OF.search(before[-40:]) and ent.kind != "country")
             or _PUBLIC_AFFAIRS.match(after)):
         return set(), "affiliation"
-    if _COMPARE_BEFORE.search(before[-60:]) and not _PLURAL_LIKE.search(before[-60:]):
+    if (_COMPARE_BEFORE.search(before[-60:]) and not _PLURAL_LIKE.search(before[-60:])) \
+            or (_AS_DOES.search(before[-4:]) and _DOES_AFTER.match(after)):
         return set(), "background"
     if ent.kind == "country" and _COUNTRY_POSSESSOR.match(after):
         return set(), "place"
@@ -385,6 +398,8 @@ def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: boo
         cues.add("launcher")
     if _OWN_SITE_AFTER.match(after):
         cues.add("site_owner")
+    if _LAUNCH_EVENT.search(sent):
+        cues.add("launch_event")
     return cues, None
 
 
@@ -416,7 +431,7 @@ def _family(ent: Entity, cues: set[str], launch_sentence: bool, hosts_site: bool
         if service in ("launch", "broker") or ent.vehicles:
             if partnerish and "potential" in cues:
                 return "partner"
-            if "vehicle" in cues or "launcher" in cues or ("provider" in cues and launch_sentence):
+            if "vehicle" in cues or "launcher" in cues or "launch_event" in cues:
                 return "launch provider"
             if "owner" in cues and launch_sentence:
                 return "launch customer"
@@ -451,6 +466,7 @@ def _family(ent: Entity, cues: set[str], launch_sentence: bool, hosts_site: bool
     return None
 
 
+_LEAD_SENTENCES = 6  # headline (-1) and the first sentences carry the story's own launch
 _FAMILY_ORDER = ["launch provider", "launch customer", "launch site", "host nation", "partner", "support / funder"]
 
 
@@ -585,6 +601,9 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
     hits: dict[str, list[_Hit]] = defaultdict(list)
     order: list[str] = []
     background_sent = {i for i, s in numbered if i >= 0 and _BACKGROUND_SENT.search(s)}
+    items = [i for i, s in numbered if i >= 0 and _ITEM_MARK.match(s)]
+    # the bracketed source closes an item ("... [Reuters] More News ..."): the story ends at the first marker
+    other_items_from = (items[0] if items[0] > 0 else items[1]) if len(items) >= 2 else None
     for i, ent, s, e, surface, via in raw:
         sent = text_of[i]
         if ent.key not in hits:
@@ -593,6 +612,8 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
             hits[ent.key].append(_Hit(ent, i, surface, set(), None, "resold vehicle", via))
             continue
         cues, excluded = _mention_cues(sent, ent, s, e, via)
+        if excluded is None and other_items_from is not None and i >= other_items_from:
+            excluded = "other round-up item"
         if excluded is None and ent.key in own and ent.kind != "country":
             excluded = "own side"  # a country subject stays as host nation (below)
         if excluded is None and i in background_sent and i != -1:
@@ -605,6 +626,12 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
                                                                            "launch customer", "partner"):
                 fam = None
         hits[ent.key].append(_Hit(ent, i, surface, cues, fam, excluded, via))
+    # a comparison covers the entity's other mentions in that sentence ("as SpaceX does with the Falcon 9")
+    for ent_hits in hits.values():
+        compared = {h.sentence for h in ent_hits if h.excluded == "background"}
+        for h in ent_hits:
+            if h.sentence in compared and h.excluded is None:
+                h.excluded, h.family = "background", None
 
     # the subject's own country: not a partner on a policy statement; kept as host of a launch in it
     subject_country = subject_ent.country if subject_ent is not None and subject_ent.kind in _GOV_KINDS else None
@@ -613,7 +640,11 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
     for key in order:
         ent_hits = hits[key]
         ent = ent_hits[0].entity
-        good = [h for h in ent_hits if h.family is not None]
+        # a launch's customer is named where the story is told: the headline or its lead paragraphs, not
+        # in the tail among other launches
+        in_lead = any(h.sentence < _LEAD_SENTENCES for h in ent_hits)
+        good = [h for h in ent_hits if h.family is not None
+                and (h.family != "launch customer" or in_lead or h.sentence < _LEAD_SENTENCES)]
         if not good:
             continue
         if ent.kind == "country" and ent.country == subject_country:
