@@ -26,6 +26,7 @@ class DigestStory(BaseModel):
     tldr: str | None
     event_type: str
     partners: list[str] = Field(default_factory=list)
+    partner_roles: list[str] = Field(default_factory=list)  # "SpaceX (launch provider)": name and role family
     also: list[str] = Field(default_factory=list)
 
 
@@ -69,7 +70,10 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
     stories: dict[int, DigestStory] = {}  # by cluster: the first story of each cluster, others as "also"
     counts: Counter[str] = Counter()
     for art, brief in rows:
-        partners = [p["name"] for p in brief.get("partners", [])]
+        subject = (brief.get("subject") or {}).get("kb")
+        listed = [p for p in brief.get("partners", []) if not (subject and p.get("key") == subject)]
+        partners = [p["name"] for p in listed]
+        roles = [f"{p['name']} ({p['role_family']})" if p.get("role_family") else p["name"] for p in listed]
         tldr = (brief.get("tldr") or {}).get("text") or ""
         if not _matches(filters, art.title or "", tldr, partners):
             continue
@@ -83,7 +87,8 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
         event = next(iter(brief.get("event_types") or []), "other")
         stories[key] = DigestStory(article_id=art.id, title=art.title, url=art.url, source=art.source,
                                    published=art.published, tldr=tldr or None,
-                                   event_type=event if event in EVENT_ORDER else "other", partners=partners)
+                                   event_type=event if event in EVENT_ORDER else "other", partners=partners,
+                                   partner_roles=roles)
     groups: dict[str, list[DigestStory]] = {k: [] for k in EVENT_ORDER}
     for story in stories.values():
         groups[story.event_type].append(story)

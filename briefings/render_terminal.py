@@ -32,7 +32,7 @@ def _partner_table(title: str, partners: list[Partner]) -> Table:
                 facts.append("vehicles: " + ", ".join(kb.vehicles[:4]))
             if kb.spaceports and p.kind == "country":
                 facts.append("sites: " + ", ".join(kb.spaceports[:3]))
-        table.add_row(Text(p.name), Text(p.kind + (f" ({p.country})" if p.country else "")), Text(p.role),
+        table.add_row(Text(p.name), Text(p.kind + (f" ({p.country})" if p.country else "")), Text(p.role if p.role.startswith(p.role_family) else f"{p.role_family}: {p.role}"),
                       Text(f"[{ev.index}] {ev.text}" if ev else ""), Text("; ".join(facts)))
     return table
 
