@@ -55,7 +55,11 @@ _SEEK = re.compile(r"\b(?:eyes|eyeing|seeks|seeking|explores|exploring|looks?\s+
                    r"looking\s+(?:at|for|to|abroad|overseas)|courts|courting|woos|wooing|weighs|weighing|"
                    r"considers|considering|wants|pursues|pursuing|stud(?:y|ies|ying)|sounds?\s+out|"
                    r"sounding\s+out|mulls|mulling|reaches\s+out|turns?\s+to|is\s+(?:studying|exploring|"
-                   r"considering|weighing|looking))\b", re.I)
+                   r"considering|weighing|looking)|(?:is|are)\s+(?:talking|speaking)\s+(?:to|with)|"
+                   r"(?:is|are)\s+in\s+talks|talks?\s+(?:to|with))\b", re.I)
+# passive voice: "... are being studied by the Space Force"
+_SEEK_PASSIVE_BEFORE = re.compile(r"\b(?:studied|explored|considered|sought|weighed|courted|eyed|sounded out|"
+                                  r"assessed|examined|evaluated|approached|consulted)\s+by\s+(?:the\s+)?$", re.I)
 _PARTNER_WORD = re.compile(r"\b(?:partner(?:s|ship|ships)?|all(?:y|ies|ied)|international|foreign|abroad|"
                            r"overseas)\b", re.I)
 # Headline verbs that make the headline actor the subject (its own programme, plan, record, policy) ...
@@ -133,7 +137,7 @@ _BACKGROUND_SENT = re.compile(
     r"upcoming|later this (?:year|month)|also (?:launched|flew)|has (?:launched|flown) (?:more than|\d)|"
     r"to date|so far this year|unlike|similar to|compared (?:with|to)|competitors?|rivals?|"
     # counts of earlier launches: "five have been for NASA", "the booster's flights included ..."
-    r"have (?:been|carried|launched|flown)|has (?:carried|flown)|included launches|previous flights?|"
+    r"have (?:been for|carried|launched|flown)|has (?:carried|flown)|included launches|previous flights?|"
     r"other than|completed its \w+ (?:flight|launch|mission))\b", re.I)
 # "nations like Norway" gives examples, it does not compare
 _PLURAL_LIKE = re.compile(r"\b\w+s\s+like\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}$")
@@ -334,6 +338,9 @@ def _headline_actor(kb: KnowledgeBase, title: str | None,
     rest = title[first.end:]
     if rest.startswith(("’s", "'s")):
         return None, "", None
+    for m in mentions:  # "Allied launch sites are being studied by the Space Force"
+        if _SEEK_PASSIVE_BEFORE.search(title[:m.start][-40:]):
+            return m.entity, "own", m.surface
     if _PARTY_VERB.match(rest):
         return first.entity, "party", first.surface
     if _OWN_VERB.match(rest):
@@ -347,15 +354,13 @@ def _seeking_actors(kb: KnowledgeBase, sentences: list[str]) -> list[Entity]:
     for text in sentences:
         if not _PARTNER_WORD.search(text):
             continue
-        mentions = kb.find(text)
-        if not mentions:
-            continue
-        first = mentions[0]
-        verb = _SEEK.search(text, first.end)
-        partner = _PARTNER_WORD.search(text, first.end)
-        if (first.entity.kind in ("military", "agency", "company") and verb and partner
-                and verb.start() - first.end < 25 and partner.start() > verb.start()):
-            out.append(first.entity)
+        for m in kb.find(text):
+            if m.entity.kind not in ("military", "agency", "company"):
+                continue
+            verb = _SEEK.search(text, m.end)
+            if (verb and verb.start() - m.end < 25) or _SEEK_PASSIVE_BEFORE.search(text[:m.start][-40:]):
+                out.append(m.entity)
+                break
     return out
 
 

@@ -1,0 +1,185 @@
+"""Partner analysis: the subject and its own side, role families, launch customers, background mentions,
+open-world organisations, and robustness to rewording. Texts here are written for the tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefings.engine import SAMPLE_ARTICLE, analyse, brief_html, brief_text
+from briefings.extract import extract_text
+from briefings.models import ROLE_FAMILIES, Brief
+
+
+def _partners(brief: Brief) -> dict[str, str]:
+    return {p.name: p.role_family for p in brief.partners}
+
+
+@pytest.fixture(scope="module")
+def sample() -> Brief:
+    return brief_html(SAMPLE_ARTICLE.read_text(encoding="utf-8"), source="sample")
+
+
+# ---- robust to rewording: the bundled sample, retold three ways in our own words --------------------------
+
+REWORDED = {
+    "different headline": """Space Force looks abroad for launch partners
+
+The United States Space Force is exploring whether launch companies in allied nations might some day fly American
+national security payloads, Brig. Gen. Kristin Panzenhagen said. She heads the service's launch programmes and is
+also commander of Space Launch Delta 45.
+Early talks have begun with nations that already operate launch sites, including Japan, New Zealand and France,
+and with emerging spaceport countries such as Norway, the United Kingdom and Sweden.
+Among the possible partners are JAXA in Japan, Rocket Lab in New Zealand and Arianespace of France.
+Until now the Department of Defense has sent only small experimental payloads from foreign launch sites, most of
+them through the Space Test Program. National security missions still fly from bases in California and Florida.
+"We see partners abroad as one more road to orbit," Panzenhagen said at a Mitchell Institute event.""",
+    "passive voice": """Allied launch sites are being studied by the Space Force as a back-up road to orbit
+
+Whether American national security satellites could one day be carried to orbit by allied countries and their
+launch companies is being studied by the US Space Force, according to Brig. Gen. Kristin Panzenhagen.
+Discussions are being held with countries that already run launch sites, such as Japan, New Zealand and France;
+emerging spaceport nations such as Norway, the UK and Sweden are also being consulted.
+JAXA in Japan, Rocket Lab in New Zealand and France's Arianespace have been named as potential partners.
+Only small experimental payloads have been flown from foreign sites by the Department of Defense so far, mostly
+under the Space Test Program.
+"This is not something for the next year or two," Panzenhagen said.""",
+    "different sentence order": """Pentagon's space service weighs foreign rockets for national security payloads
+
+JAXA in Japan, Rocket Lab in New Zealand and France's Arianespace are among the potential partners the US Space
+Force is talking to, Brig. Gen. Kristin Panzenhagen said at a Mitchell Institute event.
+Talks also take in emerging spaceport nations such as Norway, the UK and Sweden, alongside countries that already
+run launch sites, Japan, New Zealand and France among them.
+"The idea is that we strengthen each other," said Panzenhagen, who also commands Space Launch Delta 45.
+The aim, she said, is resilience: more than one way to reach space if a rocket or a site is lost. The Department
+of Defense has so far flown only small experimental payloads from foreign sites, mostly under the Space Test
+Program.""",
+}
+
+
+@pytest.mark.parametrize("how", sorted(REWORDED))
+def test_rewording_keeps_the_partner_set(sample, how):
+    title, body = REWORDED[how].split("\n\n", 1)
+    reworded = brief_text(title + "\n\n" + " ".join(body.split()), source="t")
+    assert set(_partners(reworded)) == set(_partners(sample))
+    assert _partners(reworded) == _partners(sample)  # same families too
+    # the Space Force is the subject in every wording, never a partner, and neither is its own side
+    assert reworded.subject is not None and reworded.subject.kb == "military:US Space Force"
+    assert not set(_partners(reworded)) & {"US Space Force", "Department of Defense", "Space Test Program",
+                                           "Space Launch Delta 45", "United States"}
+
+
+def test_sample_keeps_its_partners_and_names_its_subject(sample):
+    assert set(_partners(sample)) == {"Japan", "New Zealand", "France", "Norway", "United Kingdom", "Sweden",
+                                      "JAXA", "Rocket Lab", "Arianespace"}
+    assert all(p.role_family in ROLE_FAMILIES for p in sample.partners)
+    assert sample.subject is not None and sample.subject.why == "headline actor"
+    assert sample.subject.kind == "military"
+
+
+# ---- subject and own side ---------------------------------------------------------------------------------
+
+def test_a_units_release_about_its_own_record_lists_neither_it_nor_its_chain():
+    text = ("Space Launch Delta 45 sets a new launch record\n\n"
+            "Space Launch Delta 45 supported its 60th launch of the year from the Eastern Range on Tuesday, when a "
+            "SpaceX Falcon 9 lifted off from Cape Canaveral Space Force Station. "
+            "The U.S. Space Force unit said the pace shows what the range can do. "
+            "“We are proud of every team on the range,” said Col. Jane Roe, vice commander of Space Launch Delta 45.")
+    brief = brief_text(text, source="t")
+    names = _partners(brief)
+    assert names.get("SpaceX") == "launch provider"
+    assert "Space Launch Delta 45" not in names and "US Space Force" not in names
+    assert "United States" not in names
+    assert brief.subject is not None and brief.subject.kb == "military:Space Launch Delta 45"
+
+
+def test_publisher_of_a_release_is_the_subject():
+    art = extract_text("Agency completes sounding rocket campaign\n\nThe campaign's two sounding rockets were "
+                       "launched from Andøya Space Center in Norway with range support from Kongsberg "
+                       "Satellite Services, NASA said. NASA funded the payloads.", source="t")
+    brief = analyse(art.model_copy(update={"url": "https://www.nasa.gov/news/release-1", "site_name": "NASA"}))
+    names = _partners(brief)
+    assert "NASA" not in names
+    assert brief.subject is not None and brief.subject.why == "publisher" and brief.subject.kb == "agency:NASA"
+    assert names.get("Norway") == "host nation"
+    assert any(f == "launch site" for n, f in names.items() if "Andøya" in n)
+
+
+def test_party_to_a_launch_is_a_partner_not_the_subject():
+    brief = brief_text("SpaceX launches SES satellite\n\nA SpaceX Falcon 9 launched the SES-22 communications "
+                       "satellite for SES from Cape Canaveral on Thursday.", source="t")
+    names = _partners(brief)
+    assert names.get("SpaceX") == "launch provider"
+    assert names.get("SES") == "launch customer"
+    assert names.get("Cape Canaveral Space Force Station") == "launch site"
+    assert brief.subject is None
+
+
+def test_policy_statement_does_not_make_the_own_country_a_partner():
+    text = ("UK Space Agency sets out launch strategy\n\nThe UK Space Agency published a strategy to grow the "
+            "United Kingdom's launch sector and signed a cooperation agreement on launch with Norway. "
+            "Officials said the agreement covers launch licensing and range safety.")
+    names = _partners(brief_text(text, source="t"))
+    assert "United Kingdom" not in names and "UK Space Agency" not in names
+    assert names.get("Norway") == "partner"
+
+
+# ---- launch customers ------------------------------------------------------------------------------------
+
+def test_payload_owner_is_the_launch_customer():
+    text = ("Arianespace launches Eutelsat 36D\n\nAn Ariane 5 rocket lifted off from the Guiana Space Centre "
+            "carrying Eutelsat 36D, a communications satellite for Eutelsat. The satellite was built by Airbus.")
+    names = _partners(brief_text(text, source="t"))
+    assert names.get("Arianespace") == "launch provider"
+    assert names.get("Eutelsat") == "launch customer"
+    assert names.get("Guiana Space Centre") == "launch site"
+    assert "Airbus" not in " ".join(names)  # the payload's builder is not party to the launch
+
+
+# ---- background and history -------------------------------------------------------------------------------
+
+def test_background_and_comparisons_are_not_partners():
+    text = ("OneWeb opens satellite factory\n\nOneWeb opened a satellite factory in Florida on Monday. "
+            "The plant will build satellites at a pace similar to SpaceX, the company said. "
+            "Its first satellites previously launched on a Soyuz rocket from Baikonur Cosmodrome.")
+    names = _partners(brief_text(text, source="t"))
+    assert "SpaceX" not in names and "Roscosmos" not in names and "Baikonur Cosmodrome" not in names
+
+
+def test_round_up_items_after_the_first_are_not_partners():
+    text = ("Briefs: Rocket Lab launches for NASA\n\nRocket Lab launched an Electron rocket for NASA from "
+            "Rocket Lab Launch Complex 1 in New Zealand. The mission carried a small science satellite.\n"
+            "[Wire] More News Japan launched a radar satellite on an H-2A rocket from the Tanegashima Space "
+            "Center.\n[Paper] In other news, Blue Origin tested its New Glenn engine.")
+    names = _partners(brief_text(text, source="t"))
+    assert names.get("Rocket Lab") == "launch provider"
+    assert "Tanegashima Space Center" not in names and "Blue Origin" not in names
+    assert "Mitsubishi Heavy Industries" not in names
+
+
+# ---- open world ------------------------------------------------------------------------------------------
+
+def test_organisation_outside_the_knowledge_base_is_found_from_the_text():
+    text = ("Zephyrion Launch Systems picks Spaceport America for first flight\n\n"
+            "Zephyrion Launch Systems, a Denver-based launch start-up, will launch its first rocket from "
+            "Spaceport America next year. Zephyrion Launch Systems signed a launch agreement with the spaceport "
+            "in March.")
+    brief = brief_text(text, source="t")
+    found = {p.name: p for p in brief.partners}
+    assert "Zephyrion Launch Systems" in found
+    z = found["Zephyrion Launch Systems"]
+    assert z.key is None and z.kb is None and z.kind == "company"
+    assert z.role_family in ("launch provider", "partner")
+    assert found["Spaceport America"].role_family == "launch site"
+
+
+def test_a_capitalised_phrase_without_a_description_is_not_invented():
+    text = ("Launch market grows\n\nSpaceX launched 90 times last year. Analysts at Northern Sky said demand "
+            "is rising. Meanwhile, Blue Origin is preparing New Glenn.")
+    names = _partners(brief_text(text, source="t"))
+    assert "Northern Sky" not in names and "Analysts" not in " ".join(names)
+
+
+def test_new_mexico_is_not_mexico():
+    names = _partners(brief_text("SpinLaunch test\n\nThe accelerator was tested at Spaceport America in New "
+                                 "Mexico, where the first test launch took place.", source="t"))
+    assert "Mexico" not in names
