@@ -101,7 +101,9 @@ CUES = {
                            r"\b(?:spaceports?|launch|nations?|infrastructure)\b", re.I),
     "established": re.compile(r"\balready (?:operate|run|have|host)|\bestablished|\bexisting launch", re.I),
 }
-_STRONG = {"talks", "partner", "provider", "host", "fund", "customer"}
+_NEAR_CUES = ("talks", "partner")
+_LIST_GAP = re.compile(r"^(?:,\s*|\s+and\s+|,\s+and\s+|\s+or\s+|,\s+or\s+)(?:the\s+)?$")
+_NEAR = 100  # characters between a partnership cue and the mention it qualifies
 _LAUNCH_CONTEXT = re.compile(r"\b(?:launch\w*|rocket\w*|spaceports?|orbit\w*|satellites?|payloads?|lift(?:ed|s)? off|"
                              r"space (?:access|transport)|range|sounding|lander|astronauts?|mission)\b", re.I)
 # a launch happening or being bought (not "launch provider" as a description)
@@ -389,7 +391,13 @@ def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: boo
         return set(), "background"
     if ent.kind == "country" and _COUNTRY_POSSESSOR.match(after):
         return set(), "place"
-    cues = {name for name, rx in CUES.items() if rx.search(sent)}
+    cues = {name for name, rx in CUES.items() if name not in _NEAR_CUES and rx.search(sent)}
+    # partnership talk must be about this mention, not elsewhere in a long sentence -- unless the mention is
+    # itself described as a launch-partner candidate ("emerging spaceport countries such as Norway")
+    near = _NEAR if "emerging" not in cues and "established" not in cues else len(sent)
+    for name in _NEAR_CUES:
+        if any(m.start() - end <= near and start - m.end() <= near for m in CUES[name].finditer(sent)):
+            cues.add(name)
     if via_vehicle:
         cues.add("vehicle")
     if ent.kind == "country":
@@ -609,14 +617,28 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
     items = [i for i, s in numbered if i >= 0 and _ITEM_MARK.match(s)]
     # the bracketed source closes an item ("... [Reuters] More News ..."): the story ends at the first marker
     other_items_from = (items[0] if items[0] > 0 else items[1]) if len(items) >= 2 else None
-    for i, ent, s, e, surface, via in raw:
+    # cues of every mention first, so that a coordinated list ("Japan, New Zealand and France") shares the
+    # partnership talk that one of its members is near
+    mention_cues = [_mention_cues(text_of[i], ent, s, e, via) for i, ent, s, e, _surf, via in raw]
+    for k in range(1, len(raw)):
+        (i0, e0, _s0, end0, _u0, _v0), (i1, e1, start1, _e1, _u1, _v1) = raw[k - 1], raw[k]
+        if i0 == i1 and e0.kind == e1.kind and _LIST_GAP.match(text_of[i1][end0:start1]) \
+                and mention_cues[k - 1][1] is None and mention_cues[k][1] is None:
+            shared = (mention_cues[k - 1][0] | mention_cues[k][0]) & set(_NEAR_CUES)
+            mention_cues[k - 1][0].update(shared)
+            mention_cues[k][0].update(shared)
+    for k in range(len(raw) - 2, -1, -1):  # and backwards, so the first of a list gets the last one's cues
+        (i0, e0, _s0, end0, _u0, _v0), (i1, e1, start1, _e1, _u1, _v1) = raw[k], raw[k + 1]
+        if i0 == i1 and e0.kind == e1.kind and _LIST_GAP.match(text_of[i1][end0:start1]) \
+                and mention_cues[k][1] is None and mention_cues[k + 1][1] is None:
+            mention_cues[k][0].update(mention_cues[k + 1][0] & set(_NEAR_CUES))
+    for (i, ent, s, e, surface, via), (cues, excluded) in zip(raw, mention_cues):
         sent = text_of[i]
         if ent.key not in hits:
             order.append(ent.key)
         if via and ent.key in resold and ent.key not in named_anywhere:
             hits[ent.key].append(_Hit(ent, i, surface, set(), None, "resold vehicle", via))
             continue
-        cues, excluded = _mention_cues(sent, ent, s, e, via)
         if excluded is None and other_items_from is not None and i >= other_items_from:
             excluded = "other round-up item"
         if excluded is None and ent.key in own and ent.kind != "country":
