@@ -125,6 +125,12 @@ _PROVIDER_BEFORE = re.compile(r"(?:\blaunch(?:ed|es)?\s+(?:on|aboard|atop|by|wit
                               r"\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _PROVIDER_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:[\w-]+\s+){0,2}?(?:rockets?|launch(?:es|ed|er|ing)?|"
                              r"vehicles?|boosters?|will launch|to launch|launched|lifted off)\b", re.I)
+# "X selects SpaceX", "X books a Falcon 9 rideshare", "X lines up Vega flight": X buys the launch
+_BUYER_AFTER = re.compile(
+    r"^(?:'s|’s)?\s+(?:has\s+|have\s+|will\s+)?(?:selected|selects?|picked|picks?|chose|chooses?|books?|booked|"
+    r"lines? up|lined up|contracted|contracts? with|hired|hires?|buys?|bought|purchased|orders?|ordered|"
+    r"(?:signed|signs?) (?:a |an )?(?:[\w-]+\s+){0,2}(?:contract|agreement|deal) with)\b", re.I)
+_BOUGHT_LAUNCH = re.compile(r"\b(?:launch\w*|flights?|rideshare|rockets?|ride)\b", re.I)
 _OWN_SITE_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:[\w-]+\s+){0,2}?(?:spaceport|launch site|range|cosmodrome|pad)\b")
 
 # Background: history, comparison, other (earlier or next) launches.
@@ -168,6 +174,10 @@ _NAMED_AGENCY = re.compile(r"\b((?:[A-Z][\w-]+\s+){1,3}(?:Space Agency|Space Adm
                            r"Space Development Authority|Space Commission))\b")
 _NAMED_SPACEPORT = re.compile(r"\b((?:Spaceport\s+(?:[A-Z][\w-]+)(?:\s+[A-Z][\w-]+)?)|"
                               r"(?:(?:[A-Z][\w-]+\s+){1,2}(?:Spaceport|Launch Site|Cosmodrome|Space Port)))\b")
+_TITLE_ACTOR = re.compile(
+    r"^((?:[A-Z][\w&.-]*)(?:\s+[A-Z][\w&.-]*){0,2})\s+(?:to\s+|will\s+)?(?:launch(?:es)?|selects?|picks?|"
+    r"chooses?|signs?|books?|lines? up|wins?|raises?|secures?|completes?|conducts?|tests?|unveils?|plans?|"
+    r"partners?|teams?|joins?|orders?|buys?|acquires?|opens?|delays?|ships?)\b")
 _APPOS_KIND = {"agency": "agency", "space agency": "agency", "authority": "agency", "spaceport": "spaceport"}
 _OPEN_STOP = {"The", "A", "An", "This", "That", "It", "Its", "He", "She", "They", "We", "In", "On", "At", "For",
               "But", "And", "Meanwhile", "However", "Also", "After", "Before", "While", "When", "Since", "With",
@@ -266,15 +276,29 @@ def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
             return
         if kb.find(name):  # contains a known entity ("NASA Goddard"): the known one speaks for it
             return
-        found.setdefault(name, Entity(key=f"open:{name}", name=name, kind=kind, country=None, service=service))
+        known = found.get(name)
+        if known is None:
+            found[name] = Entity(key=f"open:{name}", name=name, kind=kind, country=None, service=service)
+        elif known.service is None and service is not None:  # a later appositive says what it does
+            known.service = service
+            known.kind = kind
 
+    if title:
+        m = _TITLE_ACTOR.match(title)
+        if m and m.group(1) not in _OPEN_STOP:
+            name = m.group(1)
+            # a real name keeps its capitals mid-sentence in the body ("Unseenlabs said"), a common noun
+            # at the headline's start does not ("Scientists push ...")
+            mid = re.compile(rf"(?<=[a-z,;:] ){re.escape(name)}(?![\w-])")
+            if any(mid.search(s) for s in sentences):
+                consider(name, "company")
     for text in ([title] if title else []) + sentences:
         for m in _SUFFIX_ORG.finditer(text):
             if _LAUNCH_CONTEXT.search(text):
                 consider(m.group(1), "company")
         for m in _APPOSITIVE.finditer(text):
             noun = m.group(2).lower()
-            desc = m.group(0)[len(m.group(1)):]
+            desc = text[m.end(1):m.end() + 60]  # the description and what follows: "a company developing ..."
             if not _LAUNCH_WORDS_IN_APPOS.search(desc):
                 continue
             kind = _APPOS_KIND.get(noun, "company")
@@ -411,6 +435,8 @@ def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: boo
         cues.add("launcher")
     if _OWN_SITE_AFTER.match(after):
         cues.add("site_owner")
+    if _BUYER_AFTER.match(after) and (_BOUGHT_LAUNCH.search(after) or via_vehicle):
+        cues.add("buyer")
     if _LAUNCH_EVENT.search(sent):
         cues.add("launch_event")
     return cues, None
@@ -430,6 +456,8 @@ def _family(ent: Entity, cues: set[str], launch_sentence: bool, hosts_site: bool
         if "owner" in cues and launch_sentence:
             return "launch customer"
         return None
+    if "buyer" in cues and kind in ("company", "agency", "military") and service not in ("launch", "spaceport"):
+        return "launch customer"
     if kind == "company":
         if service in ("spaceport", "ground"):
             return "support / funder" if (launch_sentence or partnerish) else None

@@ -183,3 +183,26 @@ def test_new_mexico_is_not_mexico():
     names = _partners(brief_text("SpinLaunch test\n\nThe accelerator was tested at Spaceport America in New "
                                  "Mexico, where the first test launch took place.", source="t"))
     assert "Mexico" not in names
+
+
+def test_headline_company_outside_the_kb_that_books_a_launch_is_the_customer():
+    text = ("Keplarix lines up Electron launch for its first radar satellite\n\n"
+            "The French start-up said Keplarix will fly its first satellite on a Rocket Lab Electron from New "
+            "Zealand next spring. Rocket Lab said the launch is one of six it has booked this year.")
+    found = {p.name: p for p in brief_text(text, source="t").partners}
+    assert found["Keplarix"].role_family == "launch customer" and found["Keplarix"].key is None
+    assert found["Rocket Lab"].role_family == "launch provider"
+
+
+def test_a_common_noun_leading_the_headline_is_not_an_organisation():
+    text = ("Engineers plan a heavier rocket\n\nThe engineers said the rocket would launch from Kennedy Space "
+            "Center. Engineers at several firms have studied the design.")
+    assert "Engineers" not in {p.name for p in brief_text(text, source="t").partners}
+
+
+def test_company_that_selects_a_launch_provider_is_its_customer():
+    text = ("Intuitive Machines selects SpaceX for lunar lander launch\n\nIntuitive Machines selected SpaceX to "
+            "launch its next lander on a Falcon 9 from Kennedy Space Center.")
+    names = _partners(brief_text(text, source="t"))
+    assert names.get("Intuitive Machines") == "launch customer"
+    assert names.get("SpaceX") == "launch provider"
