@@ -10,6 +10,8 @@ import pytest
 
 from briefings.kb import HERE, KnowledgeBaseError, load_kb
 
+from .conftest import SHARED
+
 
 @pytest.fixture(scope="module")
 def kb():
@@ -166,3 +168,122 @@ def test_missing_directory_fails(tmp_path):
 
 def test_default_is_cached():
     assert load_kb() is load_kb()
+
+
+# --- coverage -------------------------------------------------------------------------------------------
+
+def test_coverage_counts(kb):
+    ents = list(kb.entities.values())
+    assert sum(e.kind == "spaceport" for e in ents) >= 70
+    national = [e for e in ents if e.kind == "agency" and e.country and not e.department and not e.parent]
+    assert len({e.country for e in national}) >= 60  # one agency per nation counts once
+    assert sum(e.kind == "company" and e.service == "launch" for e in ents) >= 100
+    assert sum(e.service == "operator" for e in ents) >= 50
+    # spaceport authorities of US states
+    assert {"Space Florida", "New Mexico Spaceport Authority", "Virginia Spaceport Authority",
+            "Alaska Aerospace Corporation", "Oklahoma Space Industry Development Authority"} <= {e.name for e in ents}
+
+
+def test_every_cross_reference_resolves(kb):
+    ports = {e.name for e in kb.entities.values() if e.kind == "spaceport"}
+    for e in kb.entities.values():
+        assert set(e.spaceports) <= ports, e.name
+        if e.parent:
+            assert e.parent in kb.entities, e.name
+            assert e.key not in kb.ancestors(e.key), e.name
+
+
+def test_allied_military_space_commands_have_parents(kb):
+    for name, ancestor in [("UK Space Command", "UK Ministry of Defence"),
+                           ("Commandement de l'espace", "French Ministry of the Armed Forces"),
+                           ("Weltraumkommando der Bundeswehr", "German Federal Ministry of Defence"),
+                           ("JASDF Space Operations Group", "Japan Ministry of Defense"),
+                           ("Defence Space Command", "Australian Department of Defence"),
+                           ("3 Canadian Space Division", "Department of National Defence"),
+                           ("NATO Space Centre", "NATO")]:
+        ent = kb.by_name(name)
+        assert ent is not None and ent.kind == "military", name
+        assert ancestor in _names(kb, kb.ancestors(ent.key)), name
+
+
+def test_names_lists_aliases_and_former_names(kb):
+    names = kb.names(kb.by_name("Northrop Grumman").key)
+    assert names[0] == "Northrop Grumman" and "Orbital ATK" in names
+    assert "Antares" not in names  # vehicles find the provider but are not its names
+
+
+def test_satellite_names_find_their_operator(kb):
+    # a payload is often named after its owner: "SES-9", "Intelsat 33e"
+    found = {m.entity.name for m in kb.find("Falcon 9 launched SES-9, then Intelsat 33e and Thaicom-8.")}
+    assert {"SES", "Intelsat", "Thaicom", "SpaceX"} <= found
+
+
+def test_gazetteer_stays_fast(kb):
+    words = ("The rocket lifted off from Cape Canaveral carrying a satellite for SES while the European "
+             "Space Agency and Roscosmos watched from Baikonur as prices fell ").split()
+    text = " ".join(words[i % len(words)] for i in range(5000))
+    kb.find(text)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        mentions = kb.find(text)
+    per_call = (time.perf_counter() - t0) / 5
+    assert len(mentions) > 500
+    assert per_call < 0.05, per_call  # a few ms on a quiet machine; generous for a shared one
+
+
+# --- languages ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("La France et l’Allemagne signent avec l'Agence spatiale européenne un accord pour lancer depuis le "
+     "Centre spatial guyanais, en Guyane.",
+     {"France", "Germany", "European Space Agency", "Guiana Space Centre"}),
+    ("Deutschlands Raumfahrtagentur DLR und das Weltraumkommando der Bundeswehr prüfen Starts von Andøya in "
+     "Norwegen mit der Europäischen Weltraumorganisation.",
+     {"Germany", "German Aerospace Center", "Bundeswehr Space Command", "Andøya Spaceport", "Norway"}),
+    ("España y Corea del Sur firman con la Agencia Espacial Mexicana un acuerdo de lanzamiento.",
+     {"Spain", "South Korea", "Mexican Space Agency"}),
+    ("A Agência Espacial Portuguesa e o Reino Unido querem lançar a partir dos Açores.",
+     {"Portugal Space", "United Kingdom", "Portugal"}),
+    ("L'Agenzia Spaziale Italiana e la Germania collaborano con gli Stati Uniti e il Giappone.",
+     {"Italian Space Agency", "Germany", "United States", "Japan"}),
+])
+def test_non_english_names(kb, text, expected):
+    found = {m.entity.name for m in kb.find(text)}
+    assert expected <= found, expected - found
+
+
+def test_translated_names_skip_english_words(kb):
+    # German "Island" is Iceland, French "Maurice" is Mauritius: as English text they are a word and a name
+    for word in ["Island", "Islands", "Maurice", "Dominique", "Granada", "Chad", "Man", "Jersey", "Israël"]:
+        assert not any(m.surface == word for m in kb.find(f"On the {word} we met {word} today.")), word
+    assert kb.by_name("Islande").name == "Iceland"
+    assert kb.by_name("Nordkorea").name == "North Korea"  # inverted ISO names come in natural order too
+    assert kb.by_name("République de Corée").name == "South Korea"
+
+
+def test_translations_never_take_another_entitys_name(kb):
+    for surface in kb._translated:
+        key, _ = kb._surface[surface]
+        assert key.startswith("country:"), surface
+    # an English name of one country is never reassigned by another's translation
+    assert kb.by_name("Congo").key == "country:CG"
+
+
+_CORPUS = SHARED / "corpus"
+
+
+@pytest.mark.skipif(not (_CORPUS / "dev_news").is_dir(), reason="../shared/corpus is not present")
+def test_translations_are_silent_on_english_news(kb):
+    """Foreign-language country names never fire on English articles (they would be names or words there:
+    "Stéphane Israël" is a person)."""
+    import json
+
+    texts = [json.loads(f.read_text(encoding="utf-8")).get("text", "")
+             for f in sorted((_CORPUS / "dev_news").glob("*.json")) + sorted((_CORPUS / "dev").glob("*.json"))]
+    snapi = _CORPUS / "space_news" / "snapi_summaries.jsonl"
+    if snapi.exists():
+        texts += [json.loads(line).get("text", "") for line in snapi.read_text(encoding="utf-8").splitlines()]
+    assert len(texts) > 20
+    hits = [(m.surface, text[max(0, m.start - 40):m.end + 40]) for text in texts for m in kb.find(text)
+            if m.surface in kb._translated]
+    assert not hits

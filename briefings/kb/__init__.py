@@ -155,6 +155,7 @@ class KnowledgeBase:
     operators: list[OperatorRecord] = field(default_factory=list)
     _former: set[str] = field(default_factory=set)  # surfaces that are former names
     _children: dict[str, set[str]] = field(default_factory=dict)
+    _translated: set[str] = field(default_factory=set)  # surfaces that are foreign-language country names
 
     def find(self, text: str) -> list[Mention]:
         """All non-overlapping, longest-first mentions of known entities in ``text``."""
@@ -182,6 +183,15 @@ class KnowledgeBase:
 
     def spaceports_of(self, code: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.kind == "spaceport" and e.country == code]
+
+    def names(self, key: str) -> list[str]:
+        """Every name that finds ``key`` in text, canonical name first: aliases and former names (vehicles
+        excluded). For matching a listed entity against names written elsewhere (annotations, user input)."""
+        ent = self.entities.get(key)
+        if ent is None:
+            return []
+        return [ent.name] + [s for s, (k, via_vehicle) in self._surface.items()
+                             if k == key and not via_vehicle and s != ent.name]
 
     def ancestors(self, key: str) -> list[str]:
         """Keys of the organisations ``key`` belongs to, nearest first (SLD 45 -> SSC -> Space Force -> ...)."""
@@ -355,6 +365,72 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
         raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
 
 
+LANGUAGES = ("fr", "de", "es", "pt", "it")
+
+# Translated country names that are English words, first names or places elsewhere, so a capitalised word
+# in English news would be taken for a country: never matched.
+_TRANSLATION_SKIP = {
+    "Island",  # de: Iceland
+    "Maurice", "Dominique",  # fr: Mauritius, Dominica (first names)
+    "Grenade", "Granada",  # fr/es/pt: Grenada (a weapon; a Spanish city)
+    "Géorgie", "Georgien",  # fr/de: Georgia (also the US state, as in English)
+    "Guinée", "Guinea",  # four countries share the word
+    "Samoa",  # also American Samoa
+    "Israël",  # fr: Israel, and the surname of a long-serving Arianespace chief executive in English news
+    "Chad", "Ciad", "Chade", "Tchad", "Tschad",  # the English first name; keep the family consistent
+    "Jersey", "Man", "Niger", "Mali", "Togo", "Oman", "Cuba", "Malta", "Panama", "Peru", "Turkey",
+}
+
+
+@lru_cache(maxsize=1)
+def _translated_country_names() -> dict[str, list[str]]:
+    """Country names from pycountry's gettext catalogues (domain ``iso3166-1``) in :data:`LANGUAGES`.
+
+    ISO lists inverted names ("Corée, République de"); those give the natural order ("République de
+    Corée") and, when no other country shares it, the head word ("Bolivie" from "Bolivie, État
+    plurinational de"). German single-word names also get the genitive ("Deutschlands"). Parenthesised
+    names, the skip list and the English ambiguity list are left out."""
+    import gettext
+
+    out: dict[str, list[str]] = {}
+    heads: dict[tuple[str, str], set[str]] = {}
+    for lang in LANGUAGES:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:  # a pycountry build without catalogues: English only
+            continue
+        for c in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                msg = getattr(c, attr, None)
+                if not msg:
+                    continue
+                t = tr.gettext(msg).strip()
+                if t == msg or not t or "(" in t or "\n" in t or t in _TRANSLATION_SKIP:
+                    continue
+                names: list[str] = []
+                if ", " in t:
+                    head, rest = t.split(", ", 1)
+                    if rest[:1].isupper():
+                        names.append(rest + ("" if rest.endswith("'") else " ") + head)
+                    heads.setdefault((lang, head), set()).add(c.alpha_2)
+                else:
+                    names.append(t)
+                    if lang == "de" and " " not in t and t[-1] not in "sxzß":
+                        names.append(t + "s")
+                out.setdefault(c.alpha_2, []).extend(names)
+    for (lang, head), codes in heads.items():
+        if len(codes) == 1:
+            out.setdefault(next(iter(codes)), []).append(head)
+    skip = _TRANSLATION_SKIP | _AMBIGUOUS_COUNTRY_NAMES
+    return {code: list(dict.fromkeys(n for n in names if n not in skip)) for code, names in out.items()}
+
+
+def _site_rank(s: SpaceportRecord) -> tuple[bool, int]:
+    """A country's sites, the ones that matter most first: orbital before suborbital-only, then by status
+    (stable, so file order breaks ties)."""
+    return (set(s.orbits) <= {"suborbital"}, ["operational", "emerging", "planned"].index(s.status))
+
+
 def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
     """Load, check and index the TOML files in ``directory`` (raises :class:`KnowledgeBaseError`)."""
     directory = Path(directory)
@@ -423,18 +499,28 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
         name = _country_display_name(c.alpha_2)
         names = [name, c.name, getattr(c, "common_name", "")] + (rec.aliases if rec else [])
         names = [n for n in names if n and n not in _AMBIGUOUS_COUNTRY_NAMES]
-        ports = [s.name for s in spaceports if s.country == c.alpha_2]
+        ports = [s.name for s in sorted((s for s in spaceports if s.country == c.alpha_2), key=_site_rank)]
         add(Entity(f"country:{c.alpha_2}", name, "country", c.alpha_2, tier=rec.tier if rec else None,
                    spaceports=ports), names)
+    # Country names in French, German, Spanish, Portuguese and Italian, after every English name and KB
+    # record, so that a translation never takes a surface another entity already has.
+    translated: set[str] = set()
+    for code, names in _translated_country_names().items():
+        for n in names:
+            if n not in surface:
+                surface[n] = (f"country:{code}", False)
+                translated.add(n)
 
     children: dict[str, set[str]] = {}
     for ent in entities.values():
         if ent.parent:
             children.setdefault(ent.parent, set()).add(ent.key)
 
-    pattern = re.compile(r"(?<![\w.-])" + _trie_regex(list(surface)) + r"(?![\w-])")
+    # A name ends at a word boundary; a hyphen ends it only before a number, so a satellite named after its
+    # owner ("SES-9", "Thaicom-8") finds the owner while "Vega-C" or "UK-based" stay whole words.
+    pattern = re.compile(r"(?<![\w.-])" + _trie_regex(list(surface)) + r"(?!\w|-(?!\d))")
     return KnowledgeBase(entities, spaceports, orgs, providers, countries, surface, pattern,
-                         operators=operators, _former=former, _children=children)
+                         operators=operators, _former=former, _children=children, _translated=translated)
 
 
 @lru_cache(maxsize=1)
