@@ -146,7 +146,8 @@ _BACKGROUND_SENT = re.compile(
     r"to date|so far this year|unlike|similar to|compared (?:with|to)|competitors?|rivals?|"
     # counts of earlier launches: "five have been for NASA", "the booster's flights included ..."
     r"have (?:been for|carried|launched|flown)|has (?:carried|flown)|included launches|previous flights?|"
-    r"other than|completed its \w+ (?:flight|launch|mission))\b", re.I)
+    r"other than|completed its \w+ (?:flight|launch|mission)|"
+    r"(?:was|were|had been) (?:launched|flown|lofted) (?:in|on) (?:\w+ )?(?:19|20)\d\d)\b", re.I)
 # "nations like Norway" gives examples, it does not compare
 _PLURAL_LIKE = re.compile(r"\b\w+s\s+like\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}$")
 # "Australia's SingTel Optus": the country only says where a company is from
@@ -635,7 +636,9 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
     for i, ent, _s, _e, _surf, via in raw:
         if not via and ent.kind == "company" and (ent.service == "launch" or ent.vehicles):
             named_in[i].add(ent.key)
-    resold = {ent.key for i, ent, _s, _e, _surf, via in raw if via and named_in[i] - {ent.key}}
+    # (the provider may be named in the sentence before: "Arianespace ... The company also launches Soyuz")
+    resold = {ent.key for i, ent, _s, _e, _surf, via in raw
+              if via and ((named_in[i] | named_in[i - 1]) - {ent.key})}
     named_anywhere = {ent.key for _i, ent, _s, _e, _surf, via in raw if not via}
 
     site_countries = {ent.country for _i, ent, *_ in raw if ent.kind == "spaceport" and ent.country}
@@ -705,7 +708,7 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         if ent.kind == "country" and ent.country == subject_country:
             if not any(h.family == "host nation" for h in good):
                 continue
-        fams = [h.family for h in good]
+        fams = [h.family for h in good] + [h.family for h in good if h.sentence == -1]  # the headline counts twice
         # an open-world organisation needs two supporting mentions or the headline: precision first
         if key.startswith("open:") and len(good) < 2 and not any(h.sentence == -1 for h in good):
             continue
