@@ -165,6 +165,8 @@ _CAP = r"[A-Z][\w&'’.-]*"
 _ORG_NAME = rf"{_CAP}(?:\s+(?:{_CAP}|of|and|for|de|du|la|&))*?"
 _SUFFIX_ORG = re.compile(rf"\b({_CAP}(?:\s+{_CAP}){{0,3}}),?\s+(?:Inc|Ltd|LLC|GmbH|Corp|Corporation|S\.A|SA|AG|"
                          rf"plc|PLC|Co|Pty|KK|Oy|AB|ASA|SAS|SpA|S\.p\.A|B\.V|N\.V)\b\.?")
+_SUFFIX_HINT = re.compile(r"\b(?:Inc|Ltd|LLC|GmbH|Corp|Corporation|S\.A|SA|AG|plc|PLC|Co|Pty|KK|Oy|AB|ASA|SAS|"
+                          r"SpA|S\.p\.A|B\.V|N\.V)\b")
 _APPOSITIVE = re.compile(
     rf"\b({_CAP}(?:\s+{_CAP}){{0,3}}),\s+(?:an?|the)\s+(?:[\w,-]+\s+){{0,5}}?"
     r"(start-?ups?|company|firm|operator|provider|developer|manufacturer|maker|builder|agency|authority|"
@@ -294,10 +296,15 @@ def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
             if any(mid.search(s) for s in sentences):
                 consider(name, "company")
     for text in ([title] if title else []) + sentences:
-        for m in _SUFFIX_ORG.finditer(text):
-            if _LAUNCH_CONTEXT.search(text):
+        # cheap substring tests first: the four patterns are tried only where they can match
+        if _SUFFIX_HINT.search(text) and _LAUNCH_CONTEXT.search(text):
+            for m in _SUFFIX_ORG.finditer(text):
                 consider(m.group(1), "company")
-        for m in _APPOSITIVE.finditer(text):
+        if ", a" not in text and ", the" not in text:
+            appositives = ()
+        else:
+            appositives = _APPOSITIVE.finditer(text)
+        for m in appositives:
             noun = m.group(2).lower()
             desc = text[m.end(1):m.end() + 60]  # the description and what follows: "a company developing ..."
             if not _LAUNCH_WORDS_IN_APPOS.search(desc):
@@ -312,10 +319,12 @@ def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
                 elif re.search(r"satellite|spacecraft|lander|constellation|operator", desc, re.I):
                     service = "operator"
             consider(m.group(1), kind, service)
-        for m in _NAMED_AGENCY.finditer(text):
-            consider(re.sub(r"^(?:The|the)\s+", "", m.group(1)), "agency")
-        for m in _NAMED_SPACEPORT.finditer(text):
-            consider(re.sub(r"^(?:The|the)\s+", "", m.group(1)), "spaceport")
+        if " Space " in text or "Authority" in text or "Commission" in text:
+            for m in _NAMED_AGENCY.finditer(text):
+                consider(re.sub(r"^(?:The|the)\s+", "", m.group(1)), "agency")
+        if "Spaceport" in text or "Launch Site" in text or "Cosmodrome" in text or "Space Port" in text:
+            for m in _NAMED_SPACEPORT.finditer(text):
+                consider(re.sub(r"^(?:The|the)\s+", "", m.group(1)), "spaceport")
     return found
 
 
@@ -582,7 +591,7 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
     headline."""
     people = people or []
     person_names = {p.name for p in people}
-    open_ents = _open_world(kb, title, sentences, person_names)
+    open_ents = _open_world(kb, title, sentences, person_names) if label != "off-topic" else {}
 
     # -- the subject and its own side
     subject: Subject | None = None
