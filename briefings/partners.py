@@ -109,7 +109,7 @@ _LAUNCH_CONTEXT = re.compile(r"\b(?:launch\w*|rocket\w*|spaceports?|orbit\w*|sat
 # a launch happening or being bought (not "launch provider" as a description)
 _LAUNCH_EVENT = re.compile(r"\b(?:launch(?:es|ed|ing)|lift(?:ed|s)? off|liftoff|to launch|will launch|the launch|"
                            r"(?:first|next|maiden|test|orbital|suborbital) (?:launch|flight|test)|launch of|"
-                           r"launch (?:contract|agreement|services? (?:contract|agreement))|selected|chose|booked|"
+                           r"launch (?:contract|agreement|services? (?:contract|agreement))|"
                            r"suspend\w*|resum\w+|conduct\w*)\b", re.I)
 
 # Mention-level: the owner of a payload ("SES's satellite", "for NASA", "owned by X", "X astronauts").
@@ -147,7 +147,9 @@ _BACKGROUND_SENT = re.compile(
     # counts of earlier launches: "five have been for NASA", "the booster's flights included ..."
     r"have (?:been for|carried|launched|flown)|has (?:carried|flown)|included launches|previous flights?|"
     r"other than|completed its \w+ (?:flight|launch|mission)|"
-    r"(?:was|were|had been) (?:launched|flown|lofted) (?:in|on) (?:\w+ )?(?:19|20)\d\d)\b", re.I)
+    r"(?:was|were|had been) (?:launched|flown|lofted) (?:in|on) (?:\w+ )?(?:19|20)\d\d|"
+    # a past launch dated by its year ("flew to the ISS on a Soyuz in 2009"): today's launch carries a day
+    r"(?:flew|launched|lofted|attempted to launch)\b[^.;]{0,80}\bin (?:19|20)\d\d)\b", re.I)
 # "nations like Norway" gives examples, it does not compare
 _PLURAL_LIKE = re.compile(r"\b\w+s\s+like\s+(?:the\s+)?(?:[\w’'-]+\s+){0,3}$")
 # "Australia's SingTel Optus": the country only says where a company is from
