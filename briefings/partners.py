@@ -277,11 +277,17 @@ def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
             return
         if any(name in p or p in name for p in people if len(p) > 4):
             return
-        if kb.by_name(name) is not None or any(m.start == 0 and m.end == len(name) for m in kb.find(name)):
+        if any(m.start == 0 and m.end == len(name) for m in kb.find(name)):
+            return
+        known_ent = kb.by_name(name)
+        if known_ent is not None:  # a known organisation written another way ("Sky Perfect JSat Corp.")
+            found.setdefault(name, known_ent)
             return
         if kb.find(name):  # contains a known entity ("NASA Goddard"): the known one speaks for it
             return
         known = found.get(name)
+        if known is not None and not known.key.startswith("open:"):
+            return
         if known is None:
             found[name] = Entity(key=f"open:{name}", name=name, kind=kind, country=None, service=service)
         elif known.service is None and service is not None:  # a later appositive says what it does
