@@ -344,7 +344,13 @@ def _publisher(kb: KnowledgeBase, sentences: list[str], site_name: str | None, u
         if text:
             ms = [m for m in kb.find(text) if m.entity.kind in ("agency", "military", "company", "regulator")]
             if ms:
-                return ms[0].entity
+                # "U.S. Space Force, Space Launch Delta 45 Public Affairs": the office that speaks, else the
+                # most specific unit named (the one with the longest chain of command above it)
+                office = [m for m in ms if _PUBLIC_AFFAIRS.match(text[m.end:])]
+                if office:
+                    return office[0].entity
+                return max(ms, key=lambda m: len(kb.ancestors(m.entity.key)) if hasattr(kb, "ancestors")
+                           else 0).entity
     for sent in sentences[:3] + sentences[-3:]:
         for m in kb.find(sent):
             if m.entity.kind in ("agency", "military") and _PUBLIC_AFFAIRS.match(sent[m.end:]):

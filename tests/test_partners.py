@@ -206,3 +206,21 @@ def test_company_that_selects_a_launch_provider_is_its_customer():
     names = _partners(brief_text(text, source="t"))
     assert names.get("Intuitive Machines") == "launch customer"
     assert names.get("SpaceX") == "launch provider"
+
+
+@pytest.mark.parametrize("update", [
+    {"site_name": "U.S. Space Force, Space Launch Delta 45 Public Affairs"},
+    {"url": "https://www.patrick.spaceforce.mil/News/Article/1/"},
+])
+def test_release_publisher_and_its_chain_are_not_partners(update):
+    art = extract_text("Range supports record launch pace\n\nSpace Launch Delta 45 supported a Falcon 9 launch "
+                       "from the Eastern Range on Friday, the 50th this year. The U.S. Space Force unit works with "
+                       "Space Systems Command on range upgrades. The launch lifted off from Cape Canaveral Space "
+                       "Force Station in the United States.", source="t")
+    brief = analyse(art.model_copy(update=update))
+    names = _partners(brief)
+    assert names.get("SpaceX") == "launch provider"
+    assert not set(names) & {"Space Launch Delta 45", "US Space Force", "Space Systems Command"}
+    assert brief.subject is not None and brief.subject.why == "publisher"
+    if "site_name" in update:
+        assert brief.subject.kb == "military:Space Launch Delta 45"  # the office that speaks, not its service
