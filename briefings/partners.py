@@ -82,7 +82,7 @@ _GOV_KINDS = {"agency", "military", "country"}
 
 CUES = {
     "talks": re.compile(r"\b(?:talks?|discussions?|conversations?|negotiat\w+|dialogue|consult\w*)\b", re.I),
-    "partner": re.compile(r"\b(?:partner\w*|cooperat\w+|co-operat\w+|collaborat\w+|alliance|joint|jointly|"
+    "partner": re.compile(r"\b(?:partner\w*|cooperat\w+|co-operat\w+|collaborat\w+|joint|jointly|"
                           r"together with|teamed|team up|agreement|memorandum|MoU|MOU|accord|treaty|framework|"
                           r"signed|sign)\b", re.I),
     "provider": re.compile(r"\b(?:launch(?:es|ed|ing)?\s+(?:on|aboard|atop|by|with)|aboard|atop|rockets?|launcher|"
@@ -103,12 +103,13 @@ CUES = {
 }
 _NEAR_CUES = ("talks", "partner")
 _LIST_GAP = re.compile(r"^(?:,\s*|\s+and\s+|,\s+and\s+|\s+or\s+|,\s+or\s+)(?:the\s+)?$")
+_LIST_SHARED = {"talks", "partner", "launcher", "owner"}  # what a coordinated list's members share
 _NEAR = 100  # characters between a partnership cue and the mention it qualifies
 _LAUNCH_CONTEXT = re.compile(r"\b(?:launch\w*|rocket\w*|spaceports?|orbit\w*|satellites?|payloads?|lift(?:ed|s)? off|"
                              r"space (?:access|transport)|range|sounding|lander|astronauts?|mission)\b", re.I)
 # a launch happening or being bought (not "launch provider" as a description)
 _LAUNCH_EVENT = re.compile(r"\b(?:launch(?:es|ed|ing)|lift(?:ed|s)? off|liftoff|to launch|will launch|the launch|"
-                           r"(?:first|next|maiden|test|orbital|suborbital) (?:launch|flight|test)|launch of|"
+                           r"(?:first|next|maiden|test|orbital|suborbital)(?: [\w-]+)? (?:launch|flight|test)|launch of|"
                            r"launch (?:contract|agreement|services? (?:contract|agreement))|"
                            r"suspend\w*|resum\w+|conduct\w*)\b", re.I)
 
@@ -121,6 +122,7 @@ _CUSTOMER_BEFORE = re.compile(r"(?:\bfor|\bon behalf of|\bowned by|\boperated by
                               r"\bcustomer,?)\s+(?:the\s+|its\s+)?(?:[A-Z][\w-]*\s+){0,1}$")
 _ASTRONAUT_AFTER = re.compile(r"^(?:'s|’s)?\s+astronauts?\b")
 _PROVIDER_BEFORE = re.compile(r"(?:\blaunch(?:ed|es)?\s+(?:on|aboard|atop|by|with)|\baboard|\batop|\bselect(?:s|ed)|"
+                              r"\bawarded|\bawards|\bawarding|"
                               r"\bchose|\bpicked|\bhired|\bcontracted|\bbooked (?:a |its )?(?:launch )?(?:on|with))"
                               r"\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
 _PROVIDER_AFTER = re.compile(r"^(?:'s|’s)?\s+(?:[\w-]+\s+){0,2}?(?:rockets?|launch(?:es|ed|er|ing)?|"
@@ -459,7 +461,7 @@ def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: boo
         cues.add("launcher")
     if _OWN_SITE_AFTER.match(after):
         cues.add("site_owner")
-    if _BUYER_AFTER.match(after) and (_BOUGHT_LAUNCH.search(after) or via_vehicle):
+    if _BUYER_AFTER.match(after) and (_BOUGHT_LAUNCH.search(after) or via_vehicle or _LAUNCH_CONTEXT.search(after)):
         cues.add("buyer")
     if _LAUNCH_EVENT.search(sent):
         cues.add("launch_event")
@@ -678,14 +680,14 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         (i0, e0, _s0, end0, _u0, _v0), (i1, e1, start1, _e1, _u1, _v1) = raw[k - 1], raw[k]
         if i0 == i1 and e0.kind == e1.kind and _LIST_GAP.match(text_of[i1][end0:start1]) \
                 and mention_cues[k - 1][1] is None and mention_cues[k][1] is None:
-            shared = (mention_cues[k - 1][0] | mention_cues[k][0]) & set(_NEAR_CUES)
+            shared = (mention_cues[k - 1][0] | mention_cues[k][0]) & _LIST_SHARED
             mention_cues[k - 1][0].update(shared)
             mention_cues[k][0].update(shared)
     for k in range(len(raw) - 2, -1, -1):  # and backwards, so the first of a list gets the last one's cues
         (i0, e0, _s0, end0, _u0, _v0), (i1, e1, start1, _e1, _u1, _v1) = raw[k], raw[k + 1]
         if i0 == i1 and e0.kind == e1.kind and _LIST_GAP.match(text_of[i1][end0:start1]) \
                 and mention_cues[k][1] is None and mention_cues[k + 1][1] is None:
-            mention_cues[k][0].update(mention_cues[k + 1][0] & set(_NEAR_CUES))
+            mention_cues[k][0].update(mention_cues[k + 1][0] & _LIST_SHARED)
     for (i, ent, s, e, surface, via), (cues, excluded) in zip(raw, mention_cues):
         sent = text_of[i]
         if ent.key not in hits:

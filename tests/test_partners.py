@@ -224,3 +224,14 @@ def test_release_publisher_and_its_chain_are_not_partners(update):
     assert brief.subject is not None and brief.subject.why == "publisher"
     if "site_name" in update:
         assert brief.subject.kb == "military:Space Launch Delta 45"  # the office that speaks, not its service
+
+
+def test_procurement_release_lists_the_awardees_not_the_command_or_its_programme():
+    text = ("Space Systems Command awards National Security Space Launch missions\n\nSpace Systems Command "
+            "awarded United Launch Alliance and SpaceX task orders for 21 National Security Space Launch "
+            "missions on Thursday. \u201cThese awards keep assured access to space,\u201d said the programme's "
+            "executive officer.")
+    brief = brief_text(text, source="t")
+    names = _partners(brief)
+    assert names == {"United Launch Alliance": "launch provider", "SpaceX": "launch provider"}
+    assert brief.subject is not None and brief.subject.name == "Space Systems Command"
