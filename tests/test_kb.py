@@ -287,3 +287,48 @@ def test_translations_are_silent_on_english_news(kb):
     hits = [(m.surface, text[max(0, m.start - 40):m.end + 40]) for text in texts for m in kb.find(text)
             if m.surface in kb._translated]
     assert not hits
+
+
+def test_site_operator_text_must_name_its_parent(kb_dir):
+    _append(kb_dir / "spaceports.toml", '[[spaceport]]\nname = "Test Pad"\ncountry = "US"\noperator = "Someone Else"\n'
+            'parent = "NASA"\nstatus = "planned"\norbits = ["LEO"]\n')
+    with pytest.raises(KnowledgeBaseError, match="Test Pad.*does not name its parent"):
+        load_kb(kb_dir)
+    # naming an organisation above the parent is enough (Wallops: Goddard -> NASA)
+    assert load_kb().by_name("Wallops").parent == "agency:Goddard Space Flight Center"
+
+
+@pytest.mark.parametrize("acronym", ["SSC", "MDA", "ILS", "SSO", "SSA", "RSA"])
+def test_ambiguous_acronyms_name_nothing(kb, acronym):
+    # "SSC" is Space Systems Command in US releases and the Swedish Space Corporation at Esrange; "SSO" is
+    # an orbit: an acronym two organisations share finds neither, the full name still finds each
+    assert kb.find(f"The {acronym} said on Monday.") == []
+
+
+def test_spelled_out_names_of_ambiguous_acronyms(kb):
+    found = {m.entity.name for m in kb.find("Space Systems Command and the Swedish Space Corporation met.")}
+    assert found == {"Space Systems Command", "Swedish Space Corporation"}
+
+
+def test_government_of_a_country_names_the_country(kb):
+    text = "The Canadian government ordered it; Canadian engineers built it; the British Government paid."
+    found = [(m.surface, m.entity.name) for m in kb.find(text)]
+    assert ("Canadian government", "Canada") in found and ("British Government", "United Kingdom") in found
+    assert not any(s == "Canadian" for s, _ in found)  # the bare adjective names no one
+
+
+def test_operator_names_as_news_writes_them(kb):
+    for text, name in [("Measat-3b is owned by Measat.", "MEASAT"), ("SXM-7 reached orbit.", "SiriusXM"),
+                       ("SingTel Optus ordered Optus 10.", "Optus")]:
+        assert {m.entity.name for m in kb.find(text)} == {name}, text
+
+
+def test_hyphenated_forms(kb):
+    found = {m.entity.name for m in kb.find("Der ESA-Astronaut und die NASA-Chefin sprachen über das U.S.-Japan-Abkommen.")}
+    assert {"European Space Agency", "NASA", "United States", "Japan"} <= found
+    assert kb.find("A UK-based, SpaceX-built, ESA-funded probe.") == []
+
+
+def test_foreign_spaceport_names(kb):
+    text = "Le lanceur a décollé de Cap Canaveral ; el cohete despegó de Cabo Cañaveral; Start in Plessetsk."
+    assert [m.entity.name for m in kb.find(text)] == ["Cape Canaveral Space Force Station"] * 2 + ["Plesetsk Cosmodrome"]

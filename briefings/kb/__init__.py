@@ -102,6 +102,13 @@ class CountryRecord(_Record):
     code: str
     tier: Literal["established", "emerging"]
     aliases: list[str] = Field(default_factory=list)
+    # "Canadian" -> "Canadian government" / "Canadian Government" name the country (as customer, party);
+    # the bare adjective does not ("Canadian radar satellites" is no mention of Canada as an actor).
+    demonyms: list[str] = Field(default_factory=list)
+
+    @property
+    def government_names(self) -> list[str]:
+        return [f"{d} {g}" for d in self.demonyms for g in ("government", "Government")]
 
     _c = field_validator("code")(_check_country)
 
@@ -333,6 +340,19 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
                 problems.append(f"{start!r}: parent chain has a cycle through {cur!r}")
                 break
             seen.add(cur)
+    # A site's operator is display text, but when the site has a parent the text must name it (or one of
+    # its ancestors): the two fields are not allowed to drift apart.
+    all_names = {r.name: [r.name, *r.aliases, *r.former_names] for r in records}
+    for sp in spaceports:
+        if not sp.parent or sp.parent not in names:
+            continue
+        chain, cur = [], sp.parent
+        while cur and cur not in chain:
+            chain.append(cur)
+            cur = parent_of.get(cur, "")
+        if not any(n in sp.operator for c in chain for n in all_names.get(c, [])):
+            problems.append(f"spaceport {sp.name!r}: operator {sp.operator!r} does not name its parent "
+                            f"{sp.parent!r} or any organisation above it")
     # Every surface (name, alias, former name, vehicle, country alias) names one entity only: the matcher is
     # case-sensitive, so "ESA" and "Esa" may differ, but one spelling cannot mean two things.
     owner: dict[str, str] = {}
@@ -359,7 +379,7 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
         if c.code in seen_codes:
             problems.append(f"country {c.code} listed twice")
         seen_codes.add(c.code)
-        for n in c.aliases:
+        for n in [*c.aliases, *c.government_names]:
             claim(n, f"country {c.code}", "country alias")
     if problems:
         raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
@@ -497,7 +517,7 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
     for c in pycountry.countries:
         rec = tiers.get(c.alpha_2)
         name = _country_display_name(c.alpha_2)
-        names = [name, c.name, getattr(c, "common_name", "")] + (rec.aliases if rec else [])
+        names = [name, c.name, getattr(c, "common_name", "")] + (rec.aliases + rec.government_names if rec else [])
         names = [n for n in names if n and n not in _AMBIGUOUS_COUNTRY_NAMES]
         ports = [s.name for s in sorted((s for s in spaceports if s.country == c.alpha_2), key=_site_rank)]
         add(Entity(f"country:{c.alpha_2}", name, "country", c.alpha_2, tier=rec.tier if rec else None,
@@ -516,9 +536,12 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
         if ent.parent:
             children.setdefault(ent.parent, set()).add(ent.key)
 
-    # A name ends at a word boundary; a hyphen ends it only before a number, so a satellite named after its
-    # owner ("SES-9", "Thaicom-8") finds the owner while "Vega-C" or "UK-based" stay whole words.
-    pattern = re.compile(r"(?<![\w.-])" + _trie_regex(list(surface)) + r"(?!\w|-(?!\d))")
+    # A name ends at a word boundary. A hyphen ends it only before a number or a capital: a satellite named
+    # after its owner ("SES-9", "Thaicom-8"), a pairing ("U.S.-Japan") and German compounds ("ESA-Astronaut",
+    # "NASA-Chef") find the name, while "UK-based" or "SpaceX-built" stay adjectives.
+    # It starts after a hyphen only when a capital or an abbreviation precedes it ("NASA-ESA", "U.S.-Japan";
+    # not "ex-NASA", "Soyuz-Fregat").
+    pattern = re.compile(r"(?<![\w.])(?<![a-zäöüßéèà]-)" + _trie_regex(list(surface)) + r"(?!\w|-(?![\dA-ZÄÖÜ]))")
     return KnowledgeBase(entities, spaceports, orgs, providers, countries, surface, pattern,
                          operators=operators, _former=former, _children=children, _translated=translated)
 
