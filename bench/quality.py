@@ -307,9 +307,9 @@ def _best_params(train: list[tuple[dict, str]]) -> tuple[float, float]:
 def cross_validate(items: list[tuple[str, str, dict, str]]) -> None:
     """items: (folder label, file name, relevance features, gold topic)."""
     print("\ncross-validation (what is tuned: the relevance thresholds density_min and density_strong; "
-          "partner and role rules, and the headline word lists of relevance, are rules with no fitted numbers: "
-          "they were written while reading dev and dev_news, so the figures above are development figures, "
-          "not held-out ones)")
+          "the partner analysis's two numbers are cross-validated below; its word lists and rules, and the "
+          "headline word lists of relevance, have no fitted numbers: they were written while reading dev and "
+          "dev_news, so the figures above are development figures, not held-out ones)")
     sources = sorted({it[0] for it in items})
     total_ok = total = 0
     for held in sources:
@@ -333,6 +333,66 @@ def cross_validate(items: list[tuple[str, str, dict, str]]) -> None:
           f"{shipped}/{len(items)}")
 
 
+# ---- cross-validation of the partner analysis's two numbers -------------------------------------------
+
+GRID_LEAD = [4, 6, 8, 10, 14, 20]  # partners._LEAD_SENTENCES: where a launch's customer must be named
+GRID_NEAR = [60, 100, 160, 100000]  # partners._NEAR: characters between partnership talk and its mention
+
+
+def _partner_counts(docs: list[tuple[str, str, dict]]) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
+    """(lead, near) -> per-article (tp, fp, fn), the partner analysis run once per grid point."""
+    from briefings import partners as partners_mod
+
+    saved = (partners_mod._LEAD_SENTENCES, partners_mod._NEAR)
+    out: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    try:
+        for lead in GRID_LEAD:
+            for near in GRID_NEAR:
+                partners_mod._LEAD_SENTENCES, partners_mod._NEAR = lead, near
+                rows = []
+                for _src, name, d in docs:
+                    sc = score_article(d, brief_for(d, name), name)
+                    rows.append((sc.tp, sc.fp, sc.fn))
+                out[(lead, near)] = rows
+    finally:
+        partners_mod._LEAD_SENTENCES, partners_mod._NEAR = saved
+    return out
+
+
+def _f1(rows: list[tuple[int, int, int]]) -> float:
+    tp, fp, fn = (sum(r[i] for r in rows) for i in range(3))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def cross_validate_partners(docs: list[tuple[str, str, dict]]) -> None:
+    from briefings import partners as partners_mod
+
+    counts = _partner_counts(docs)
+    shipped = (partners_mod._LEAD_SENTENCES, partners_mod._NEAR)
+    print(f"\ncross-validation of the partner analysis's numbers (lead sentences for customers, characters "
+          f"between partnership talk and its mention); shipped {shipped}, grid {len(counts)} points")
+
+    def best(train_idx: list[int]) -> tuple[int, int]:
+        return max(counts, key=lambda k: (_f1([counts[k][i] for i in train_idx]), -GRID_LEAD.index(k[0]),
+                                          -GRID_NEAR.index(k[1])))
+
+    held_rows: list[tuple[int, int, int]] = []
+    for src in sorted({d[0] for d in docs}):
+        test = [i for i, d in enumerate(docs) if d[0] == src]
+        train = [i for i, d in enumerate(docs) if d[0] != src]
+        if not train:
+            continue
+        k = best(train)
+        rows = [counts[k][i] for i in test]
+        held_rows += rows
+        print(f"  leave-one-source-out: train without {src}, chose {k} -> {src} partner F1 {_f1(rows):.2f}")
+    if held_rows:
+        print(f"  leave-one-source-out overall partner F1 {_f1(held_rows):.2f}")
+    loo = [counts[best([j for j in range(len(docs)) if j != i])][i] for i in range(len(docs))]
+    print(f"  leave-one-article-out partner F1 {_f1(loo):.2f}; shipped values on all: {_f1(counts[shipped]):.2f}"
+          if shipped in counts else f"  leave-one-article-out partner F1 {_f1(loo):.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--folder", action="append", default=None,
@@ -344,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     folders = [Path(f) for f in (args.folder or ([args.corpus] if args.corpus else DEFAULT_FOLDERS))]
     overall = Score()
     cv_items: list[tuple[str, str, dict, str]] = []
+    cv_docs: list[tuple[str, str, dict]] = []
     any_files = False
     for folder in folders:
         files = folder_files(folder)
@@ -364,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.verbose:
                 for line in s.details:
                     print(line)
+            if args.cv:
+                cv_docs.append((folder.name, path.name, d))
             if args.cv and "topic" in d:
                 art = extract_text(article_text(d), source=path.name)
                 feat = relevance_mod.features(art.text, art.title, load_kb().find(art.text))
@@ -377,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         print(overall.line("overall"))
     if args.cv:
         cross_validate(cv_items)
+        cross_validate_partners(cv_docs)
     return 0
 
 

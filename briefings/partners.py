@@ -451,8 +451,9 @@ def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: boo
     if via_vehicle:
         cues.add("vehicle")
     if ent.kind == "country":
-        if _COUNTRY_GOVERNMENT.match(after) and (_CUSTOMER_AFTER.match(after) or "customer" in cues):
-            cues.add("owner")
+        government = _COUNTRY_GOVERNMENT.match(after) or "government" in sent[start:end].lower()
+        if government and (_CUSTOMER_AFTER.match(after) or _CUSTOMER_BEFORE.search(before[-40:])):
+            cues.add("owner")  # "satellites for the Canadian government"
     elif _CUSTOMER_AFTER.match(after) or _CUSTOMER_BEFORE.search(before[-40:]):
         cues.add("owner")
     if _ASTRONAUT_AFTER.match(after):
@@ -533,7 +534,7 @@ def _family(ent: Entity, cues: set[str], launch_sentence: bool, hosts_site: bool
     return None
 
 
-_LEAD_SENTENCES = 6  # headline (-1) and the first sentences carry the story's own launch
+_LEAD_SENTENCES = 10  # headline (-1) and the first sentences carry the story's own launch
 _FAMILY_ORDER = ["launch provider", "launch customer", "launch site", "host nation", "partner", "support / funder"]
 
 
