@@ -264,8 +264,7 @@ def latest_message(items: list[tuple[Any, dict, list[str]]]) -> Message:
             .build("Nothing stored yet.")
     lines = []
     for art, brief, others in items:
-        names = [f"{p['name']} ({p['role_family']})" if p.get("role_family") else p["name"]
-                 for p in listed_partners(brief)]
+        names = [p["name"] for p in listed_partners(brief)]  # one line: names; the brief shows the families
         partners = ", ".join(names[:6]) + (f" +{len(names) - 6} more" if len(names) > 6 else "")
         line = f"• {link(art.url, art.title or art.url)} — {_date(art.published)}"
         if brief.get("tldr"):

@@ -272,29 +272,34 @@ def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
     """Organisations the knowledge base does not hold, found from the article's own wording."""
     found: dict[str, Entity] = {}
 
+    rejected: set[str] = set()  # each name is checked against the knowledge base once
+
     def consider(name: str, kind: str, service: str | None = None) -> None:
         name = name.strip(" ,.'’")
+        known = found.get(name)
+        if known is not None:
+            if known.key.startswith("open:") and known.service is None and service is not None:
+                known.service, known.kind = service, kind  # a later appositive says what it does
+            return
+        if name in rejected:
+            return
         words = name.split()
-        if not words or words[0] in _OPEN_STOP or len(name) < 3 or name in people:
+        if (not words or words[0] in _OPEN_STOP or len(name) < 3 or name in people
+                or any(name in p or p in name for p in people if len(p) > 4)):
+            rejected.add(name)
             return
-        if any(name in p or p in name for p in people if len(p) > 4):
-            return
-        if any(m.start == 0 and m.end == len(name) for m in kb.find(name)):
+        inside = kb.find(name)
+        if any(m.start == 0 and m.end == len(name) for m in inside):
+            rejected.add(name)
             return
         known_ent = kb.by_name(name)
         if known_ent is not None:  # a known organisation written another way ("Sky Perfect JSat Corp.")
-            found.setdefault(name, known_ent)
+            found[name] = known_ent
             return
-        if kb.find(name):  # contains a known entity ("NASA Goddard"): the known one speaks for it
+        if inside:  # contains a known entity ("NASA Goddard"): the known one speaks for it
+            rejected.add(name)
             return
-        known = found.get(name)
-        if known is not None and not known.key.startswith("open:"):
-            return
-        if known is None:
-            found[name] = Entity(key=f"open:{name}", name=name, kind=kind, country=None, service=service)
-        elif known.service is None and service is not None:  # a later appositive says what it does
-            known.service = service
-            known.kind = kind
+        found[name] = Entity(key=f"open:{name}", name=name, kind=kind, country=None, service=service)
 
     if title:
         m = _TITLE_ACTOR.match(title)
@@ -426,6 +431,27 @@ def _own_side(kb: KnowledgeBase, ent: Entity) -> set[str]:
 
 # ---- classification ------------------------------------------------------------------------------------
 
+_SENTENCE_CACHE: dict[str, tuple[frozenset[str], dict[str, list[tuple[int, int]]]]] = {}
+
+
+def _sentence_cues(sent: str) -> tuple[frozenset[str], dict[str, list[tuple[int, int]]]]:
+    """Sentence-level cues and the spans of partnership cues, computed once per sentence (a sentence naming
+    many organisations is not re-scanned for each)."""
+    hit = _SENTENCE_CACHE.get(sent)
+    if hit is None:
+        cues = set(name for name, rx in CUES.items() if name not in _NEAR_CUES and rx.search(sent))
+        if _LAUNCH_EVENT.search(sent):
+            cues.add("launch_event")
+        if _LAUNCH_CONTEXT.search(sent):
+            cues.add("launch_sentence")
+        cues = frozenset(cues)
+        spans = {name: [m.span() for m in CUES[name].finditer(sent)] for name in _NEAR_CUES}
+        if len(_SENTENCE_CACHE) > 4096:
+            _SENTENCE_CACHE.clear()
+        hit = _SENTENCE_CACHE[sent] = (cues, spans)
+    return hit
+
+
 def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: bool) -> tuple[set[str], str | None]:
     if ent.kind == "regulator":
         return set(), "regulator"
@@ -441,12 +467,13 @@ def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: boo
         return set(), "background"
     if ent.kind == "country" and _COUNTRY_POSSESSOR.match(after):
         return set(), "place"
-    cues = {name for name, rx in CUES.items() if name not in _NEAR_CUES and rx.search(sent)}
+    sentence_cues, cue_spans = _sentence_cues(sent)
+    cues = set(sentence_cues)
     # partnership talk must be about this mention, not elsewhere in a long sentence -- unless the mention is
     # itself described as a launch-partner candidate ("emerging spaceport countries such as Norway")
     near = _NEAR if "emerging" not in cues and "established" not in cues else len(sent)
     for name in _NEAR_CUES:
-        if any(m.start() - end <= near and start - m.end() <= near for m in CUES[name].finditer(sent)):
+        if any(a - end <= near and start - b <= near for a, b in cue_spans[name]):
             cues.add(name)
     if via_vehicle:
         cues.add("vehicle")
@@ -462,10 +489,10 @@ def _mention_cues(sent: str, ent: Entity, start: int, end: int, via_vehicle: boo
         cues.add("launcher")
     if _OWN_SITE_AFTER.match(after):
         cues.add("site_owner")
-    if _BUYER_AFTER.match(after) and (_BOUGHT_LAUNCH.search(after) or via_vehicle or _LAUNCH_CONTEXT.search(after)):
+    if _BUYER_AFTER.match(after) and (via_vehicle or _BOUGHT_LAUNCH.search(after[:300])
+                                      or _LAUNCH_CONTEXT.search(after[:300])):
         cues.add("buyer")
-    if _LAUNCH_EVENT.search(sent):
-        cues.add("launch_event")
+
     return cues, None
 
 
@@ -704,7 +731,7 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
             excluded = "background"
         fam = None
         if excluded is None:
-            launch_sentence = bool(_LAUNCH_CONTEXT.search(sent))
+            launch_sentence = "launch_sentence" in cues
             fam = _family(ent, cues, launch_sentence, ent.kind == "country" and ent.country in site_countries)
             if fam is not None and label != "launch-policy" and fam not in ("launch provider", "launch site",
                                                                            "launch customer", "partner"):
