@@ -612,18 +612,25 @@ def _facts(kb: KnowledgeBase, ent: Entity) -> KBFacts | None:
                    country=kb.country_name(ent.country), note=ent.note)
 
 
-def _speaker_orgs(kb: KnowledgeBase, people: list[Person], quotes_by_speaker: dict[str, int]) -> Entity | None:
-    """The organisation of the main speaker, when the article's title for them names one."""
+def _speaker_org(kb: KnowledgeBase, sentences: list[str], quotes_by_speaker: dict[str, int]) -> Entity | None:
+    """The government organisation of the main speaker (two quotes or more), where the article gives it:
+    "NASA Administrator Bill Nelson", "Bill Nelson, administrator of NASA"."""
     if not quotes_by_speaker:
         return None
     name, n = max(quotes_by_speaker.items(), key=lambda kv: kv[1])
     if n < 2:
         return None
-    for p in people:
-        if p.name == name and p.title:
-            ms = [m for m in kb.find(p.title) if m.entity.kind in ("agency", "military")]
-            if ms:
-                return ms[0].entity
+    for sent in sentences:
+        i = sent.find(name)
+        if i < 0:
+            continue
+        for m in kb.find(sent):
+            if m.entity.kind not in ("agency", "military"):
+                continue
+            if 0 <= i - m.end <= 40 and _AFFIL_AFTER.match(sent[m.end:]):
+                return m.entity
+            if 0 <= m.start - (i + len(name)) <= 60 and _AFFIL_BEFORE.search(sent[:m.start][-80:]):
+                return m.entity
     return None
 
 
@@ -646,7 +653,8 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         if verb_kind == "own" or (verb_kind == "" and actor.kind in _GOV_KINDS and actor.kind != "country"):
             subject_ent, why, shown = actor, "headline actor", actor_surface or actor.name
         elif verb_kind == "party":
-            party_keys.add(actor.key)
+            # everyone the headline names in a launch or deal is a party ("SpaceX launches NASA Crew-2 mission")
+            party_keys |= {m.entity.key for m in _find(kb, title or "")}
     if subject_ent is None:
         seekers = _seeking_actors(kb, sentences)
         if seekers:
@@ -655,8 +663,9 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         pub = _publisher(kb, sentences, site_name, url, author)
         if pub is not None and pub.kind != "regulator" and pub.key not in party_keys:
             subject_ent, why, shown = pub, "publisher", pub.name
-    if subject_ent is None and quotes_by_speaker:
-        org = _speaker_orgs(kb, people, quotes_by_speaker)
+    if subject_ent is None and quotes_by_speaker and verb_kind != "party":
+        # (in a launch or deal story the speakers' organisations are parties, not the subject)
+        org = _speaker_org(kb, sentences, quotes_by_speaker)
         if org is not None and org.key not in party_keys:
             subject_ent, why, shown = org, "main speaker's organisation", org.name
     own: set[str] = set()

@@ -235,3 +235,15 @@ def test_procurement_release_lists_the_awardees_not_the_command_or_its_programme
     names = _partners(brief)
     assert names == {"United Launch Alliance": "launch provider", "SpaceX": "launch provider"}
     assert brief.subject is not None and brief.subject.name == "Space Systems Command"
+
+
+def test_main_speakers_agency_is_the_subject_unless_the_headline_makes_it_a_party():
+    body = ("The programme will fly a lander on a Falcon 9 from Kennedy Space Center next year, NASA Administrator "
+            "Bill Nelson said on Monday. \u201cWe are moving fast,\u201d Nelson said. \u201cThe lander is nearly "
+            "ready,\u201d said Nelson, who added that JAXA would supply a rover under a cooperation agreement.")
+    brief = brief_text("Moon programme pushes ahead\n\n" + body, source="t")
+    assert brief.subject is not None and brief.subject.why == "main speaker's organisation"
+    assert brief.subject.kb == "agency:NASA" and "NASA" not in _partners(brief)
+    assert _partners(brief).get("JAXA") == "partner"
+    party = brief_text("SpaceX launches NASA lander\n\n" + body, source="t")
+    assert party.subject is None and _partners(party).get("NASA") is not None
