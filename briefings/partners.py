@@ -92,7 +92,7 @@ CUES = {
     "host": re.compile(r"\b(?:spaceports?|launch sites?|launch complex|launch pad|pad|range|cosmodrome|"
                        r"space cent(?:er|re)|from|host\w*|site|base)\b", re.I),
     "fund": re.compile(r"\b(?:fund\w*|grant\w*|award\w*|invest\w*|financ\w+|backed|backing|"
-                       r"selected|chose|chosen|order\w*|purchas\w*|procure\w*|bought|buy|paid|£|\$|€)", re.I),
+                       r"selected|chose|chosen|order\w*|purchas\w*|procure\w*|bought|buy|paid)|[£$€]\s?\d", re.I),
     "customer": re.compile(r"\b(?:customers?|on behalf of|payloads?|satellites?|spacecraft|lander|"
                            r"constellation|astronauts?|crew)\b", re.I),
     "potential": re.compile(r"\b(?:potential|possible|prospective|could|might|may|early-stage|exploring|"
@@ -144,7 +144,7 @@ _BACKGROUND_SENT = re.compile(
     r"\b(?:previous(?:ly)?|earlier (?:this|last) (?:year|month)|last (?:year|month|summer|spring|fall|autumn|"
     r"winter)|years? ago|in the past|had (?:launched|flown|selected|awarded|used)|history|historic(?:al)?ly|"
     r"the first time since|once (?:again)?|formerly|former|used to|next (?:launch|mission|flight)|"
-    r"upcoming|later this (?:year|month)|also (?:launched|flew)|has (?:launched|flown) (?:more than|\d)|"
+    r"upcoming|later this (?:year|month)|also (?:launch(?:es|ed)?|flew|fly|flies)|has (?:launched|flown) (?:more than|\d)|"
     r"to date|so far this year|unlike|similar to|compared (?:with|to)|competitors?|rivals?|"
     # counts of earlier launches: "five have been for NASA", "the booster's flights included ..."
     r"have (?:been for|carried|launched|flown)|has (?:carried|flown)|included launches|previous flights?|"
