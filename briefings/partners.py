@@ -250,8 +250,16 @@ def _payload_index(kb: KnowledgeBase) -> tuple[re.Pattern | None, dict[str, str]
     return result
 
 
+_DESIGNATOR_AFTER = re.compile(r"(?:[- ](?:\d+[A-Za-z]?\b|Next\b|NEXT\b)|-[A-Z]?\d\w*)")
+
+
 def _find(kb: KnowledgeBase, text: str) -> list[Mention]:
     mentions = kb.find(text)
+    for m in mentions:  # "SES-22": keep the payload's designator in the surface
+        if m.entity.service == "operator" and not m.via_vehicle:
+            d = _DESIGNATOR_AFTER.match(text, m.end)
+            if d:
+                m.surface = text[m.start:d.end()]
     rx, owner = _payload_index(kb)
     if rx is not None:
         taken = [(m.start, m.end) for m in mentions]
@@ -260,7 +268,8 @@ def _find(kb: KnowledgeBase, text: str) -> list[Mention]:
             s, e = m.start(1), m.end(1)
             if any(a <= s < b or a < e <= b for a, b in taken):
                 continue
-            mentions.append(Mention(kb.entities[owner[m.group(1)]], s, e, m.group(1), False))
+            # the surface keeps the payload's designator ("SES-22"): the role detail quotes it
+            mentions.append(Mention(kb.entities[owner[m.group(1)]], s, e, m.group(0), False))
             extra = True
         if extra:
             mentions.sort(key=lambda m: m.start)
@@ -561,6 +570,7 @@ def _family(ent: Entity, cues: set[str], launch_sentence: bool, hosts_site: bool
     return None
 
 
+_DESIGNATOR = re.compile(r"[- ](?:\d|Next\b|NEXT\b)")
 _LEAD_SENTENCES = 10  # headline (-1) and the first sentences carry the story's own launch
 _FAMILY_ORDER = ["launch provider", "launch customer", "launch site", "host nation", "partner", "support / funder"]
 
@@ -576,8 +586,8 @@ def _detail(ent: Entity, family: str, cues: set[str], vehicles: list[str]) -> st
         return "partner"
     if family == "partner" and potential:
         return "potential partner"
-    if family == "launch provider" and vehicles:
-        return f"launch provider ({', '.join(vehicles[:2])})"
+    if family in ("launch provider", "launch customer") and vehicles:
+        return f"{family} ({', '.join(vehicles[:2])})"
     if family == "launch site":
         return "planned launch site" if ent.status == "planned" else "launch site"
     if family == "support / funder":
@@ -789,6 +799,9 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         ent = good[0].entity
         cues = set().union(*(h.cues for h in good if h.family == family))
         vehicles = list(dict.fromkeys(h.surface for h in hits[key] if h.via_vehicle and h.family is not None))
+        if family == "launch customer":  # its payloads, as the article names them
+            vehicles = list(dict.fromkeys(h.surface for h in good if h.surface != ent.name
+                                          and _DESIGNATOR.search(h.surface)))
         evidence_idx = list(dict.fromkeys(h.sentence for h in good))[:3]
         kind = ent.kind if ent.kind in ("country", "agency", "company", "spaceport", "military") else "agency"
         partners.append(Partner(

@@ -112,6 +112,8 @@ def test_party_to_a_launch_is_a_partner_not_the_subject():
     assert names.get("SES") == "launch customer"
     assert names.get("Cape Canaveral Space Force Station") == "launch site"
     assert brief.subject is None
+    roles = {p.name: p.role for p in brief.partners}  # the detail quotes the article: vehicle, payload
+    assert roles["SpaceX"] == "launch provider (Falcon 9)" and roles["SES"] == "launch customer (SES-22)"
 
 
 def test_policy_statement_does_not_make_the_own_country_a_partner():
