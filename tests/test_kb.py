@@ -332,3 +332,23 @@ def test_hyphenated_forms(kb):
 def test_foreign_spaceport_names(kb):
     text = "Le lanceur a décollé de Cap Canaveral ; el cohete despegó de Cabo Cañaveral; Start in Plessetsk."
     assert [m.entity.name for m in kb.find(text)] == ["Cape Canaveral Space Force Station"] * 2 + ["Plesetsk Cosmodrome"]
+
+
+def test_check_command(kb_dir, capsys):
+    from briefings.kb.__main__ import main
+
+    assert main([str(kb_dir)]) == 0
+    assert "spaceports" in capsys.readouterr().out
+    _append(kb_dir / "organisations.toml", '[[org]]\nname = "Test Unit"\nkind = "military"\nparent = "Nope"\n')
+    assert main([str(kb_dir)]) == 1
+    assert "'Nope' is not the name of any record" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("former, successor", [
+    ("Air Force Space Command", "US Space Force"), ("EELV", "National Security Space Launch"),
+    ("NASDA", "JAXA"), ("Kazcosmos", "Kazakhstan Aerospace Committee"), ("LAPAN", "National Research and Innovation Agency"),
+    ("Vandenberg Air Force Base", "Vandenberg Space Force Base"), ("DigitalGlobe", "Maxar Technologies"),
+])
+def test_more_successors(kb, former, successor):
+    (m,) = kb.find(f"Back then {former} was in charge.")
+    assert m.entity.name == successor and m.via_former_name

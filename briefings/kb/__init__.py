@@ -1,8 +1,18 @@
-"""launchbrief's own knowledge base: countries, spaceports, agencies/military units, launch providers.
+"""launchbrief's own knowledge base: countries, spaceports, agencies/military units, launch providers and
+satellite operators.
 
-The data lives in TOML files beside this module (facts in our own words). :func:`load_kb` validates them
-against the pydantic schema below and builds one gazetteer: a case-sensitive, longest-match regex over
-every name, alias and vehicle.
+The data lives in TOML files beside this module (facts in our own words): ``spaceports.toml``,
+``organisations.toml`` (agencies, departments, military units, regulators), ``providers.toml`` (launch
+providers, spaceport companies, brokers, manufacturers), ``operators.toml`` (satellite operators, the usual
+launch customers) and ``countries.toml`` (launch tier, extra names, demonyms). :func:`load_kb` validates
+them against the pydantic schema below, checks them against each other (:class:`KnowledgeBaseError` on
+unknown keys, broken references, parent cycles, one name for two entities, bad country codes) and builds
+one gazetteer: a case-sensitive, longest-match regex over every name, alias, former name and vehicle, plus
+country names in French, German, Spanish, Portuguese and Italian.
+
+``parent`` links make the own-side relation (unit -> service -> department, centre -> agency,
+subsidiary -> parent company); ``former_names`` resolve to the successor while a :class:`Mention` keeps
+the article's own words. ``python -m briefings.kb [DIR]`` checks a data directory and prints the counts.
 """
 
 from __future__ import annotations
