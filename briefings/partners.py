@@ -84,7 +84,11 @@ CUES = {
     "talks": re.compile(r"\b(?:talks?|discussions?|conversations?|negotiat\w+|dialogue|consult\w*)\b", re.I),
     "partner": re.compile(r"\b(?:partner\w*|cooperat\w+|co-operat\w+|collaborat\w+|joint|jointly|"
                           r"together with|teamed|team up|agreement|memorandum|MoU|MOU|accord|treaty|framework|"
-                          r"signed|sign)\b", re.I),
+                          r"signed|sign|"
+                          # the same in French, German, Spanish, Portuguese and Italian
+                          r"acordos?|acuerdos?|accords?|accordi|accordo|Abkommen|Vereinbarung\w*|parcerias?|"
+                          r"coopera(?:ção|ción|zione)|Kooperation|Zusammenarbeit|memorando|assinaram|firmaron|"
+                          r"signé|unterzeichnet\w*|firmato)\b", re.I),
     "provider": re.compile(r"\b(?:launch(?:es|ed|ing)?\s+(?:on|aboard|atop|by|with)|aboard|atop|rockets?|launcher|"
                            r"launch vehicles?|launch provider|launch services?|launch contract|lift(?:ed|s)? off|"
                            r"liftoff|launch(?:ed|es|ing)?|flight|mission|rideshare|booster|to launch|"
@@ -106,6 +110,9 @@ _LIST_GAP = re.compile(r"^(?:,\s*|\s+and\s+|,\s+and\s+|\s+or\s+|,\s+or\s+)(?:the
 _LIST_SHARED = {"talks", "partner", "launcher", "owner"}  # what a coordinated list's members share
 _NEAR = 100  # characters between a partnership cue and the mention it qualifies
 _LAUNCH_CONTEXT = re.compile(r"\b(?:launch\w*|rocket\w*|spaceports?|orbit\w*|satellites?|payloads?|lift(?:ed|s)? off|"
+                             r"lancement\w*|lanceur\w*|fusée\w*|lançamento\w*|foguete\w*|lanzamiento\w*|"
+                             r"cohete\w*|lanci\w*|razz[oi]|Raketen?\w*|satélites?|satellites?|satelliti|"
+                             r"Satelliten?|órbita|orbite|"
                              r"space (?:access|transport)|range|sounding|lander|astronauts?|mission)\b", re.I)
 # a launch happening or being bought (not "launch provider" as a description)
 _LAUNCH_EVENT = re.compile(r"\b(?:launch(?:es|ed|ing)|lift(?:ed|s)? off|liftoff|to launch|will launch|the launch|"

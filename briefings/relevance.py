@@ -18,7 +18,11 @@ _LAUNCH = re.compile(
     r"\b(?:launch(?:es|ed|ing|er|ers)?|rockets?|spaceports?|launch sites?|launch pads?|cosmodromes?|"
     r"boosters?|lift-?off|sounding rockets?|range|countdown|payload fairing|fairings?|upper stage|first stage|"
     r"reusable|static fire|orbital|suborbital|national security space launch|launch vehicles?|"
-    r"launch campaign|rideshare)\b", re.I)
+    r"launch campaign|rideshare|"
+    # basic launch words in French, German, Spanish, Portuguese and Italian
+    r"lancements?|lanceurs?|fusées?|lançamentos?|foguetes?|lanzamientos?|cohetes?|lanci|lancio|razzi|razzo|"
+    r"lanciatori|lanciatore|Raketen\w*|Trägerrakete\w*|Raketenstarts?|Weltraumbahnhof\w*|spazioporto|"
+    r"porto espacial|puerto espacial|centro de lançamento|base de lancement|base de lanzamiento)\b", re.I)
 _SPACE = re.compile(
     r"\b(?:space|satellites?|orbit(?:s|ing|al)?|spacecraft|astronauts?|nasa|esa|planets?|exoplanets?|telescopes?|"
     r"moon|lunar|mars|asteroids?|galax(?:y|ies)|stars?|cosmic|constellations?|space station|iss)\b", re.I)
@@ -58,7 +62,9 @@ def _per100(rx: re.Pattern, text: str, words: int) -> float:
 # mission): those stories are space-adjacent even when launches are mentioned along the way.
 _TITLE_LAUNCH = re.compile(
     r"\b(?:launch\w*|rockets?|spaceports?|launch sites?|launch pads?|cosmodromes?|lift-?off|liftoff|boosters?|"
-    r"suborbital|sounding rockets?|launcher|rideshare|lofts?|lofted)\b", re.I)
+    r"suborbital|sounding rockets?|launcher|rideshare|lofts?|lofted|"
+    r"lancements?|lanceurs?|fusées?|lançamentos?|foguetes?|lanzamientos?|cohetes?|lancio|lanci|razzi|razzo|"
+    r"Raketen\w*|Trägerrakete\w*|Weltraumbahnhof\w*|spazioporto|porto espacial|puerto espacial)\b", re.I)
 _TITLE_ADJACENT = re.compile(
     r"\b(?:acquir\w+|acquisition|merg\w+|factory|plant|manufactur\w+|laws?|bill|legislation|parliament|"
     r"symposium|conference|workshop|forum|summit|revenue|earnings|profits?|office space|hires?|appoint\w+|"

@@ -249,3 +249,12 @@ def test_main_speakers_agency_is_the_subject_unless_the_headline_makes_it_a_part
     assert _partners(brief).get("JAXA") == "partner"
     party = brief_text("SpaceX launches NASA lander\n\n" + body, source="t")
     assert party.subject is None and _partners(party).get("NASA") is not None
+
+
+def test_a_portuguese_launch_agreement_is_launch_policy_with_its_parties():
+    text = ("Portugal e Coreia do Sul assinam acordo de lançamento\n\nPortugal e a Coreia do Sul assinaram um acordo "
+            "de cooperação para o lançamento de foguetes a partir dos Açores. Os primeiros lançamentos de foguetes "
+            "suborbitais podem ocorrer em 2026.")
+    brief = brief_text(text, source="t")
+    assert brief.relevance.label == "launch-policy"
+    assert _partners(brief) == {"Portugal": "partner", "South Korea": "partner"}
