@@ -352,3 +352,51 @@ def test_check_command(kb_dir, capsys):
 def test_more_successors(kb, former, successor):
     (m,) = kb.find(f"Back then {former} was in charge.")
     assert m.entity.name == successor and m.via_former_name
+
+
+# --- phrases that contain a name but are not a mention ----------------------------------------------------
+
+@pytest.mark.parametrize("text, unwanted", [
+    ("NASA's next lander heads for the Red Planet.", "Planet Labs"),
+    ("Spaceport America, in New Mexico, hosted the test.", "Mexico"),
+    ("Neutron stars spin fast.", "Rocket Lab"),
+    ("Launch customers in South America and New South Wales.", "United States"),
+    ("Launch customers in South America and New South Wales.", "United Kingdom"),
+    ("NASA's Galileo spacecraft reached Jupiter in 1995.", "Galileo"),
+])
+def test_not_name_phrases(kb, text, unwanted):
+    assert unwanted not in {m.entity.name for m in kb.find(text)}
+
+
+def test_not_name_phrases_leave_the_names_working(kb):
+    found = {m.entity.name for m in kb.find("Planet signed with Mexico; Neutron will fly; Galileo satellites launched.")}
+    assert {"Planet Labs", "Mexico", "Rocket Lab", "Galileo"} <= found
+    assert kb.by_name("Red Planet") is None
+
+
+@pytest.mark.parametrize("phrase, message", [("Blue Sky Thinking", "contains no known name"),
+                                             ("SpaceX", "is itself a name")])
+def test_bad_not_name_phrase_fails(kb_dir, phrase, message):
+    _append(kb_dir / "not_names.toml", f'[[phrase]]\ntext = "{phrase}"\nwhy = "test"\n')
+    with pytest.raises(KnowledgeBaseError, match=message):
+        load_kb(kb_dir)
+
+
+def test_press_spellings_in_other_languages(kb):
+    text = ("Die Nasa und die US-Weltraumstreitkräfte; le Pentagone et la Commission européenne; "
+            "la Fuerza Espacial de Estados Unidos.")
+    found = [m.entity.name for m in kb.find(text)]
+    assert found == ["NASA", "US Space Force", "Department of Defense", "European Commission", "US Space Force"]
+    assert kb.find("Esa misión despegó.") == []  # Spanish 'esa' (that) is not the agency
+
+
+def test_centres_and_subsidiaries(kb):
+    jpl = kb.by_name("JPL").key
+    assert kb.ancestors(jpl) == ["agency:NASA"]
+    # a NASA centre's own side is NASA, its sites and the other centres
+    assert {"NASA", "Kennedy Space Center", "Wallops Flight Facility", "Goddard Space Flight Center"} <= \
+        _names(kb, kb.own_side(jpl))
+    chain = [kb.entities[k].name for k in kb.ancestors(kb.by_name("Smart Dragon 3").key)]
+    assert chain == ["China Academy of Launch Vehicle Technology", "China Aerospace Science and Technology Corporation"]
+    assert "Intelsat" in _names(kb, kb.own_side(kb.by_name("SES").key))
+    assert "SES" not in _names(kb, kb.own_side(kb.by_name("Eutelsat").key))

@@ -108,6 +108,14 @@ class OperatorRecord(_Record):
     _c = field_validator("country")(_check_country)
 
 
+class NotNameRecord(_Record):
+    """A phrase that contains a known name but does not mention it: "Red Planet" (Mars, not Planet Labs),
+    "neutron star" (not Rocket Lab's Neutron). Matched like a name, longest first, and then dropped."""
+
+    text: str = Field(min_length=1)
+    why: str = Field(min_length=1)
+
+
 class CountryRecord(_Record):
     code: str
     tier: Literal["established", "emerging"]
@@ -181,16 +189,18 @@ class KnowledgeBase:
         for m in self._pattern.finditer(text):
             s = m.group(0)
             key, via_vehicle = self._surface[s]
+            if not key:  # a phrase that contains a name but is not a mention of it ("Red Planet")
+                continue
             out.append(Mention(self.entities[key], m.start(), m.end(), s, via_vehicle, s in self._former))
         return out
 
     def by_name(self, name: str) -> Entity | None:
         hit = self._surface.get(name)
         if hit:
-            return self.entities[hit[0]]
+            return self.entities.get(hit[0])
         low = name.lower()
         for surface, (key, _) in self._surface.items():
-            if surface.lower() == low:
+            if key and surface.lower() == low:
                 return self.entities[key]
         return None
 
@@ -281,6 +291,7 @@ _FILES = {  # file -> (array-of-tables key, record model)
     "providers.toml": ("provider", ProviderRecord),
     "operators.toml": ("operator", OperatorRecord),
     "countries.toml": ("country", CountryRecord),
+    "not_names.toml": ("phrase", NotNameRecord),
 }
 
 
@@ -471,6 +482,7 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
     providers: list[ProviderRecord] = _load(directory, "providers.toml")
     operators: list[OperatorRecord] = _load(directory, "operators.toml")
     countries: list[CountryRecord] = _load(directory, "countries.toml")
+    not_names: list[NotNameRecord] = _load(directory, "not_names.toml")
     _check(spaceports, orgs, providers, operators, countries)
 
     key_of: dict[str, str] = {}
@@ -540,6 +552,18 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
             if n not in surface:
                 surface[n] = (f"country:{code}", False)
                 translated.add(n)
+
+    # Not-a-name phrases go in last, once every name is known: each must contain one, and be none.
+    problems = []
+    for ph in not_names:
+        if ph.text in surface:
+            problems.append(f"not-a-name phrase {ph.text!r} is itself a name of {surface[ph.text][0]}")
+        elif not any(n in ph.text for n in surface):
+            problems.append(f"not-a-name phrase {ph.text!r} contains no known name: it has nothing to block")
+        else:
+            surface[ph.text] = ("", False)
+    if problems:
+        raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
 
     children: dict[str, set[str]] = {}
     for ent in entities.values():
