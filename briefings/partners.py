@@ -156,6 +156,7 @@ _BACKGROUND_SENT = re.compile(
     # counts of earlier launches: "five have been for NASA", "the booster's flights included ..."
     r"have (?:been for|carried|launched|flown)|has (?:carried|flown)|included launches|previous flights?|"
     r"other than|completed its \w+ (?:flight|launch|mission)|"
+    r"(?:launched|flown|carried) other (?:[\w-]+ ){0,3}(?:missions|launches|flights|satellites|payloads)|"
     r"(?:was|were|had been) (?:launched|flown|lofted) (?:in|on) (?:\w+ )?(?:19|20)\d\d|"
     # a past launch dated by its year ("flew to the ISS on a Soyuz in 2009"): today's launch carries a day
     r"(?:flew|launched|lofted|attempted to launch)\b[^.;]{0,80}\bin (?:19|20)\d\d)\b", re.I)
