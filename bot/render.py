@@ -173,10 +173,27 @@ def _as_dict(brief: Any) -> dict[str, Any]:
     return brief if isinstance(brief, dict) else brief.model_dump(mode="json")
 
 
+def listed_partners(brief: dict[str, Any]) -> list[dict[str, Any]]:
+    """The partners to show: never the story's subject (the engine does not list it; older stored briefs
+    and hand-made ones are filtered here too)."""
+    subject = brief.get("subject") or {}
+    skey, sname = subject.get("kb"), subject.get("name")
+    return [p for p in brief.get("partners") or []
+            if not ((skey and p.get("key") == skey) or (sname and p.get("name") == sname))]
+
+
+def role_text(p: dict[str, Any]) -> str:
+    """The role family, with the article's own phrase when it says more ("launch provider (Falcon 9)")."""
+    family, role = p.get("role_family"), p.get("role") or ""
+    if not family:
+        return role
+    return role if role.startswith(family) else (f"{family}: {role}" if role and role != family else family)
+
+
 def partner_line(p: dict[str, Any], with_evidence: bool = True) -> str:
     bits = [f"*{esc(p['name'])}*", f"_{esc(p['kind'])}_"]
-    if p.get("role"):
-        bits.append(esc(p["role"]))
+    if p.get("role") or p.get("role_family"):
+        bits.append(esc(role_text(p)))
     line = " · ".join(bits)
     kb = p.get("kb") or {}
     facts = []
@@ -211,7 +228,7 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
     points = [s for s in b.get("summary") or [] if s["index"] != tldr_index]  # the TL;DR is not repeated
     if points:
         out.section("*Key points*\n" + "\n".join(f"• {esc(s['text'])} _[{s['index']}]_" for s in points))
-    partners = b.get("partners") or []
+    partners = listed_partners(b)
     if partners:
         groups = partners_by_tier([Partner.model_validate(p) for p in partners])
         out.divider()
@@ -261,7 +278,7 @@ def latest_message(items: list[tuple[Any, dict, list[str]]]) -> Message:
             .build("Nothing stored yet.")
     lines = []
     for art, brief, others in items:
-        names = [p["name"] for p in brief.get("partners", [])]
+        names = [p["name"] for p in listed_partners(brief)]  # one line: names; the brief shows the families
         partners = ", ".join(names[:6]) + (f" +{len(names) - 6} more" if len(names) > 6 else "")
         line = f"• {link(art.url, art.title or art.url)} — {_date(art.published)}"
         if brief.get("tldr"):
@@ -334,6 +351,9 @@ def digest_messages(digest: Any, *, max_parent_stories: int = 8) -> list[Message
         line = f"• {link(s.url, s.title or s.url)}"
         if s.tldr:
             line += f" — {esc(clip(s.tldr, 280))}"
+        roles = getattr(s, "partner_roles", None) or []
+        if roles:
+            line += f"\n   _partners: {esc(', '.join(roles[:6]))}" + (f" +{len(roles) - 6} more" if len(roles) > 6 else "") + "_"
         if s.also:
             line += f"\n   _also covered by {esc(', '.join(s.also[:5]))}_"
         return line

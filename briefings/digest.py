@@ -28,6 +28,7 @@ class DigestStory(BaseModel):
     tldr: str | None
     event_type: str
     partners: list[str] = Field(default_factory=list)
+    partner_roles: list[str] = Field(default_factory=list)  # "SpaceX (launch provider)": name and role family
     also: list[str] = Field(default_factory=list)
 
 
@@ -129,7 +130,9 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
     counts: Counter[str] = Counter()
     kb = load_kb()
     for art, brief in rows:
-        partners = [p["name"] for p in brief_partners(brief, kb)]
+        listed = brief_partners(brief, kb)
+        partners = [p["name"] for p in listed]
+        roles = [f"{p['name']} ({p['role_family']})" if p.get("role_family") else p["name"] for p in listed]
         tldr = (brief.get("tldr") or {}).get("text") or ""
         if not _matches(filters, art.title or "", tldr, partners):
             continue
@@ -151,7 +154,7 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
         stories[key] = DigestStory(article_id=shown.id, title=shown.title or art.title, url=shown.url,
                                    source=shown.source, published=shown.published, tldr=tldr or None,
                                    event_type=event if event in EVENT_ORDER else "other", partners=partners,
-                                   also=also)
+                                   also=also, partner_roles=roles)
     groups: dict[str, list[DigestStory]] = {k: [] for k in EVENT_ORDER}
     for story in stories.values():
         groups[story.event_type].append(story)

@@ -19,7 +19,7 @@ from .extract import extract_html, extract_text, looks_like_html
 from .fetch import Fetcher
 from .kb import load_kb
 from .models import Article, Brief
-from .partners import extract_partners
+from .partners import analyse_partners
 from .quotes import extract_people_and_quotes
 from .relevance import event_types, score_relevance
 from .sentences import split_sentences
@@ -36,8 +36,13 @@ def analyse(article: Article) -> Brief:
     mentions = kb.find(article.text)
     relevance = score_relevance(article.text, article.title, mentions)
     tldr, summary = summarize(sentences, article.title, k=4 if len(sentences) > 12 else 3)
-    partners = extract_partners(kb, sentences, article.title, label=relevance.label)
     people, quotes = extract_people_and_quotes(sentences)
+    speakers: dict[str, int] = {}
+    for q in quotes:
+        if q.speaker:
+            speakers[q.speaker] = speakers.get(q.speaker, 0) + 1
+    analysis = analyse_partners(kb, sentences, article.title, label=relevance.label, site_name=article.site_name,
+                                url=article.url, author=article.author, people=people, quotes_by_speaker=speakers)
     return Brief(
         title=article.title,
         source=article.source,
@@ -48,7 +53,8 @@ def analyse(article: Article) -> Brief:
         language=article.language,
         tldr=tldr,
         summary=summary,
-        partners=partners,
+        partners=analysis.partners,
+        subject=analysis.subject,
         quotes=quotes,
         people=people,
         relevance=relevance,

@@ -15,6 +15,12 @@ from pydantic import BaseModel, Field, field_validator
 PartnerKind = Literal["country", "agency", "company", "spaceport", "military"]
 Tier = Literal["established", "emerging"]
 RelevanceLabel = Literal["launch-policy", "space-adjacent", "off-topic"]
+# The role families of the corpus annotation guide: what a partner is to the story's launch activity.
+RoleFamily = Literal["partner", "launch provider", "launch site", "host nation", "launch customer",
+                     "support / funder"]
+ROLE_FAMILIES: tuple[str, ...] = ("partner", "launch provider", "launch site", "host nation", "launch customer",
+                                  "support / funder")
+SubjectWhy = Literal["headline actor", "publisher", "main speaker's organisation"]
 
 
 # Bidirectional embedding/override/isolate controls (U+202A-U+202E, U+2066-U+2069): a title carrying them can
@@ -65,11 +71,23 @@ class Partner(BaseModel):
     name: str
     kind: PartnerKind
     country: str | None = None  # ISO 3166-1 alpha-2 where known
-    role: str
+    role: str  # detail in the article's terms ("launch provider (Falcon 9)", "partner under discussion")
+    # The family the role belongs to; briefs stored before families existed read as "partner".
+    role_family: RoleFamily = "partner"
+    key: str | None = None  # knowledge-base key, or None for an organisation found only in the text
     tier: Tier | None = None  # countries only
     evidence: list[Sentence]
     mentions: int = 1
     kb: KBFacts | None = None  # enrichment: facts from our knowledge base, not from the article
+
+
+class Subject(BaseModel):
+    """Who the story is about: the organisation that acts or publishes. Never listed as a partner."""
+
+    name: str  # as the article names it (a former name stays as written)
+    kind: str  # country | agency | company | spaceport | military | regulator | other
+    kb: str | None = None  # knowledge-base key, or None when the knowledge base does not hold it
+    why: SubjectWhy
 
 
 class Quote(BaseModel):
@@ -101,6 +119,7 @@ class Brief(BaseModel):
     tldr: Sentence | None
     summary: list[Sentence]
     partners: list[Partner]
+    subject: Subject | None = None
     quotes: list[Quote]
     people: list[Person]
     relevance: Relevance

@@ -41,7 +41,8 @@ def _partner_table(title: str, partners: list[Partner]) -> Table:
         ev = p.evidence[0] if p.evidence else None
         name = Text(p.name, no_wrap=True, overflow="ellipsis")
         name.append(f" ({p.country})" if p.kind == "country" and p.country else f" · {p.kind}", style="dim")
-        table.add_row(name, Text(p.role), _one_line(f"[{ev.index}] {ev.text}" if ev else ""))
+        role = p.role if p.role.startswith(p.role_family) else f"{p.role_family}: {p.role}"
+        table.add_row(name, Text(role), _one_line(f"[{ev.index}] {ev.text}" if ev else ""))
     return table
 
 

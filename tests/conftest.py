@@ -18,7 +18,9 @@ import pytest
 from briefings.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+# ../shared beside the checkout; a git worktree under wt/ finds it one level further up
+SHARED = next((b / "shared" for b in (ROOT.parent, ROOT.parent.parent) if (b / "shared").is_dir()),
+              ROOT.parent / "shared")
 
 
 @dataclass

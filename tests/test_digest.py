@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -88,6 +89,8 @@ async def test_subscribe_by_slash_command_then_one_digest_fires(bot, slack):  # 
         assert "Rocket Lab signs launch agreement" in blocks and "Arianespace wins contract" in blocks
         assert "Obesity" not in blocks
         assert "Partners in the news" in blocks and ":new:" in blocks
+        assert re.search(r"_partners: [^_]*\((?:partner|launch provider|launch site|host nation|launch customer|"
+                         r"support / funder)\)", blocks)  # each story line names its partners with their family
         assert posts[0]["metadata"]["event_type"] == "launchbrief_digest"
         assert str(posts[0]["unfurl_links"]).lower() in ("false", "0")
         # the next digest has only what is new since this one (cursor, not clock)

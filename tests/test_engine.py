@@ -99,8 +99,10 @@ def test_plain_text_input_and_title_line():
     assert names["Andøya Spaceport"].kind == "spaceport"
     assert names["Andøya Spaceport"].kb.status == "emerging"
     assert "SSO" in names["Andøya Spaceport"].kb.orbits
-    assert names["Isar Aerospace"].role == "launch provider"
+    assert names["Isar Aerospace"].role_family == "launch provider"
+    assert names["Isar Aerospace"].role.startswith("launch provider")
     assert names["Norway"].tier == "emerging"
+    assert names["Norway"].role_family == "host nation"
 
 
 def test_vehicle_names_its_provider_and_regulators_are_not_partners():
@@ -109,7 +111,8 @@ def test_vehicle_names_its_provider_and_regulators_are_not_partners():
             "The launch was the 40th from the Western Range this year.")
     brief = brief_text(text, source="t")
     names = {p.name: p for p in brief.partners}
-    assert names["SpaceX"].role == "launch provider"
+    assert names["SpaceX"].role_family == "launch provider"
+    assert names["SpaceX"].role == "launch provider (Falcon 9)"
     assert any("Falcon 9" in e.text for e in names["SpaceX"].evidence)
     assert "Vandenberg Space Force Base" in names
     assert "Federal Aviation Administration" not in names

@@ -1,0 +1,51 @@
+"""Slack shows each partner's role family and never lists the story's subject."""
+
+from __future__ import annotations
+
+import json
+
+from bot import render
+from briefings.digest import Digest, DigestStory
+from briefings.engine import brief_text
+from briefings.models import Subject
+
+
+def _launch_brief():
+    return brief_text("SpaceX launches SES satellite\n\nA SpaceX Falcon 9 launched the SES-22 satellite for SES "
+                      "from Cape Canaveral on Thursday.", source="t")
+
+
+def test_brief_message_shows_families_and_role_detail():
+    blocks = json.dumps(render.brief_message(_launch_brief(), buttons=False).blocks, ensure_ascii=False)
+    assert "launch provider (Falcon 9)" in blocks
+    assert "launch customer" in blocks and "launch site" in blocks
+
+
+def test_subject_is_never_listed_even_in_an_older_or_hand_made_brief():
+    brief = _launch_brief()
+    spacex = next(p for p in brief.partners if p.name == "SpaceX")
+    # a brief whose subject is also in its partner list (as an older engine or a hand edit might leave it)
+    odd = brief.model_copy(update={"subject": Subject(name="SpaceX", kind="company", kb=spacex.key,
+                                                      why="headline actor")})
+    blocks = json.dumps(render.brief_message(odd, buttons=False).blocks, ensure_ascii=False)
+    assert "*SpaceX*" not in blocks
+    assert "*SES*" in blocks
+    assert render.listed_partners(odd.model_dump(mode="json")) == [
+        p for p in odd.model_dump(mode="json")["partners"] if p["name"] != "SpaceX"]
+
+
+def test_role_text_of_briefs_stored_before_families():
+    assert render.role_text({"role": "launch provider"}) == "launch provider"
+    assert render.role_text({"role": "emerging spaceport nation in talks", "role_family": "partner"}) == \
+        "partner: emerging spaceport nation in talks"
+    assert render.role_text({"role": "launch site", "role_family": "launch site"}) == "launch site"
+
+
+def test_digest_story_lines_show_partner_families():
+    story = DigestStory(article_id=1, title="SpaceX launches SES satellite", url="https://example.org/a",
+                        source="example.org", published=None, tldr="A launch.", event_type="launch outcome",
+                        partners=["SpaceX", "SES"], partner_roles=["SpaceX (launch provider)", "SES (launch customer)"])
+    digest = Digest(channel_id="C1", schedule="daily", groups={"launch outcome": [story]}, partners=[],
+                    cursor_from=0, cursor_to=1)
+    text = json.dumps([m.blocks for m in render.digest_messages(digest)], ensure_ascii=False)
+    assert "SpaceX (launch provider), SES (launch customer)" in text
