@@ -20,7 +20,7 @@ from .fetch import Fetcher
 from .kb import load_kb
 from .models import Article, Brief
 from .partners import extract_partners
-from .quotes import extract_people_and_quotes
+from .quotes import extract_people_and_quotes, paragraph_ids
 from .relevance import event_types, score_relevance
 from .sentences import split_sentences
 from .summarize import summarize
@@ -37,7 +37,7 @@ def analyse(article: Article) -> Brief:
     relevance = score_relevance(article.text, article.title, mentions)
     tldr, summary = summarize(sentences, article.title, k=4 if len(sentences) > 12 else 3)
     partners = extract_partners(kb, sentences, article.title, label=relevance.label)
-    people, quotes = extract_people_and_quotes(sentences)
+    people, quotes = extract_people_and_quotes(sentences, paragraph_ids(article.text, sentences))
     return Brief(
         title=article.title,
         source=article.source,

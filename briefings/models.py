@@ -61,9 +61,10 @@ class Partner(BaseModel):
 
 
 class Quote(BaseModel):
-    speaker: str | None
+    speaker: str | None  # a person, or an organisation for a statement attributed to it
     text: str
     sentence_index: int
+    speaker_org: str | None = None  # the organisation the speaker speaks for, where the article gives it
 
 
 class Person(BaseModel):

@@ -1,0 +1,172 @@
+"""Quotes in the forms news and press releases use: synthetic articles written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefings.engine import brief_text
+from briefings.quotes import extract_people_and_quotes, paragraph_ids
+from briefings.sentences import split_sentences
+
+RELEASE = """Northland signs launch agreement with Kestrel Orbital
+
+The Northland government has agreed terms with Kestrel Orbital for small-satellite launches from the coast.
+
+Science Minister Harriet Quill said:
+
+This agreement puts our country on the map as a place where rockets are built and flown.
+
+We will support the skilled jobs that come with it, and we expect the first flight within two years.
+
+Our universities and our suppliers are ready to play their part.
+
+The agreement was signed at a ceremony in the capital on Tuesday. The launch site will be built on a former airfield.
+
+Notes to editors
+
+Kestrel Orbital was founded in 2019 and employs 140 people.
+"""
+
+
+def _quotes(text: str):
+    brief = brief_text(text, source="t")
+    return brief.quotes
+
+
+def test_press_release_statement_without_quotation_marks():
+    quotes = _quotes(RELEASE)
+    assert [q.speaker for q in quotes] == ["Harriet Quill"] * 3
+    said = " ".join(q.text for q in quotes)
+    assert "puts our country on the map" in said and "ready to play their part" in said
+    # narrative and boilerplate after the statement are not the minister's words
+    assert "ceremony" not in said and "founded in 2019" not in said
+
+
+def test_press_release_with_title_after_the_name_and_no_paragraph_breaks():
+    text = ("Coastal spaceport wins licence. The regulator granted the licence on Monday. "
+            "Dana Whitcombe, chief executive of Skerry Launch, said: This is the day our team has worked for. "
+            "We intend to fly before the end of next summer. The spaceport sits on a northern peninsula.")
+    quotes = _quotes(text)
+    assert [q.speaker for q in quotes] == ["Dana Whitcombe", "Dana Whitcombe"]
+    assert quotes[0].speaker_org == "Skerry Launch"
+    assert not any("peninsula" in q.text for q in quotes)
+
+
+def test_release_boilerplate_and_new_attribution_end_the_statement():
+    text = ("Agency opens tender\n\nThe agency opened a launch services tender today.\n\n"
+            "Director Olu Adeyemi said:\n\nWe want bids from every launch company that can meet the schedule.\n\n"
+            "Procurement chief Mara Lind said the bids close in March.\n\nNotes to editors\n\n"
+            "We publish all tenders on our website.")
+    quotes = _quotes(text)
+    assert [(q.speaker, q.text) for q in quotes] == [
+        ("Olu Adeyemi", "We want bids from every launch company that can meet the schedule.")]
+
+
+def test_multi_paragraph_quote_with_one_closing_mark():
+    text = ("Launch firm expands\n\nThe company plans a second pad at the coastal range.\n\n"
+            "“We have more customers than launch slots,” said Ravi Mendes, president of Tidewater Rockets. "
+            "“The second pad doubles what we can fly.\n\n"
+            "“It also means a failure on one pad no longer stops the whole manifest.\n\n"
+            "“We expect to break ground in the spring.”\n\n"
+            "Construction permits are still pending with the county.")
+    quotes = _quotes(text)
+    texts = [q.text for q in quotes]
+    assert any("failure on one pad" in t for t in texts)
+    assert any("break ground in the spring" in t for t in texts)
+    assert {q.speaker for q in quotes} == {"Ravi Mendes"}
+    assert {q.speaker_org for q in quotes} == {"Tidewater Rockets"}
+    assert not any("permits" in t for t in texts)
+
+
+def test_unbalanced_mark_does_not_swallow_the_following_paragraph():
+    text = ("Pad work slips\n\n“We are behind by a month, said Ines Paulo, director of Ribeira Spaceport.\n\n"
+            "The county approved the road on Friday. Officials expect the work to finish in June.")
+    quotes = _quotes(text)
+    assert not any("county" in q.text or "June" in q.text for q in quotes)
+
+
+def test_statement_attributed_to_an_organisation():
+    text = ("Launches paused at northern range\n\n"
+            "Arianespace paused launch campaigns at its range for two weeks. "
+            "Campaigns will restart “once the inspection of the ground systems is complete,” Arianespace said. "
+            "The rockets are kept in a “safe and stable configuration” in the meantime, according to the company. "
+            "“Customers have been told of the new dates and none has withdrawn,” the company said in a statement.")
+    quotes = _quotes(text)
+    assert len(quotes) == 3
+    assert {q.speaker for q in quotes} == {"Arianespace"}
+
+
+def test_company_statement_not_in_the_knowledge_base():
+    text = ("Operator files for extension\n\nHelioRelay said it had asked regulators for more time to use its "
+            "orbital slot. The company warned that the extension “might be refused or granted only with "
+            "penalties and extra conditions attached.”")
+    quotes = _quotes(text)
+    assert [q.speaker for q in quotes] == ["HelioRelay"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "“Our rocket is ready for its first customer flight,” said Lena Sorensen, chief executive of Fjordlift.",
+    "“Our rocket is ready for its first customer flight,” Lena Sorensen, chief executive of Fjordlift, said.",
+    "“Our rocket is ready for its first customer flight,” said Fjordlift Chief Executive Lena Sorensen.",
+    "“Our rocket is ready for its first customer flight,” said Fjordlift’s chief executive, Lena Sorensen.",
+    "“Our rocket is ready for its first customer flight,” said Lena Sorensen of Fjordlift.",
+])
+def test_said_x_title_of_y_gives_speaker_and_organisation(sentence):
+    text = f"Small launcher ready\n\nThe first stage passed its last test this week. {sentence} The flight is set for May."
+    quotes = _quotes(text)
+    assert [(q.speaker, q.speaker_org) for q in quotes] == [("Lena Sorensen", "Fjordlift")]
+
+
+def test_fragments_in_paraphrase_need_an_attribution_and_terms_are_not_quotes():
+    text = ("Booster lands\n\nThe booster used a “subcooled” propellant load for the first time. "
+            "Program manager Tomas Reyes later said the landing was “textbook” and the booster looked "
+            "“barely used.” The company calls the recovery ship the “Sea Anvil” in its filings.")
+    quotes = _quotes(text)
+    assert {q.text for q in quotes} == {"textbook", "barely used"}
+    assert {q.speaker for q in quotes} == {"Tomas Reyes"}
+
+
+def test_pronoun_after_a_company_quote_goes_to_the_person():
+    text = ("Rocket maker answers critics\n\n“The vehicle performed exactly as designed,” Vantor Launch said. "
+            "Vantor Launch President Amara Okafor put out a statement saying the mission went as planned. "
+            "“Every reading we have confirms it,” she said.")
+    quotes = _quotes(text)
+    assert [q.speaker for q in quotes] == ["Vantor Launch", "Amara Okafor"]
+
+
+def test_unnamed_speaker_described_by_role():
+    text = ("Registry gaps\n\nMany satellites are never registered with the United Nations. "
+            "“Nobody checks, so nobody files,” one government official said. “It has been this way for years.”")
+    quotes = _quotes(text)
+    assert [q.speaker for q in quotes] == ["government official"] * 2
+
+
+def test_paragraph_ids_place_sentences_and_survive_missing_breaks():
+    text = "First one. Second one.\n\nThird one.\nFourth one."
+    sentences = split_sentences(text)
+    assert paragraph_ids(text, sentences) == [0, 0, 1, 2]
+    assert paragraph_ids("unrelated", sentences) is None
+    # without paragraph numbers the extractor still works sentence by sentence
+    people, quotes = extract_people_and_quotes(
+        ["Jo Marsh, head of Pad Works, said:", "We are ready to build.", "The site is remote."])
+    assert [q.speaker for q in quotes] == ["Jo Marsh"]
+
+
+def test_slack_and_terminal_show_the_speakers_organisation_escaped():
+    import io
+
+    from rich.console import Console
+
+    from bot import render
+    from briefings.render_terminal import render_brief
+
+    text = ("Small launcher ready\n\nThe first stage passed its last test this week at the northern range. "
+            "“Our rocket is ready for its first customer flight,” said Lena Sorensen, chief executive of Fjord&Fell Launch. "
+            "The flight is set for May.")
+    brief = brief_text(text, source="t")
+    assert brief.quotes[0].speaker_org == "Fjord&Fell Launch"
+    blocks = str(render.brief_message(brief).blocks)
+    assert "Lena Sorensen (Fjord&amp;Fell Launch)" in blocks and "Fjord&Fell" not in blocks
+    out = io.StringIO()
+    render_brief(brief, console=Console(file=out, width=200))
+    assert "Lena Sorensen (Fjord&Fell Launch)" in out.getvalue()
