@@ -191,6 +191,8 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
                         f"relevance: {esc(b['relevance']['label'])}") if x]
     headline = link(b.get("url"), title) if b.get("url") else esc(title)
     out.context(f"{headline}  ·  " + "  ·  ".join(meta))
+    for note in b.get("notes") or []:  # e.g. an article in a language the analysis only skims
+        out.context(f":warning: {esc(note)}")
     if b.get("tldr"):
         out.section(f"*TL;DR* {esc(b['tldr']['text'])}")
     tldr_index = (b.get("tldr") or {}).get("index")

@@ -18,6 +18,7 @@ from .errors import EmptyArticle, SourceNotFound, UnsupportedContent
 from .extract import extract_html, extract_text, looks_like_html
 from .fetch import Fetcher
 from .kb import load_kb
+from .language import detect_language, language_notes
 from .models import Article, Brief
 from .partners import extract_partners
 from .quotes import extract_people_and_quotes, paragraph_ids
@@ -30,6 +31,7 @@ SAMPLE_ARTICLE = Path(__file__).parent / "samples" / "space-force-partners.html"
 
 def analyse(article: Article) -> Brief:
     kb = load_kb()
+    language = detect_language(article.text, hint=article.language)
     sentences = split_sentences(article.text)
     if not sentences:
         raise EmptyArticle("no sentences were found in the article")
@@ -45,7 +47,7 @@ def analyse(article: Article) -> Brief:
         published=article.published,
         author=article.author,
         site_name=article.site_name,
-        language=article.language,
+        language=language,
         tldr=tldr,
         summary=summary,
         partners=partners,
@@ -56,6 +58,7 @@ def analyse(article: Article) -> Brief:
         word_count=len(article.text.split()),
         sentence_count=len(sentences),
         engine_version=ENGINE_VERSION,
+        notes=language_notes(language),
     )
 
 

@@ -95,6 +95,7 @@ class Brief(BaseModel):
     word_count: int
     sentence_count: int
     engine_version: str
+    notes: list[str] = Field(default_factory=list)  # plain caveats for the reader, e.g. a language we only skim
 
     def partners_by_tier(self) -> dict[str, list[Partner]]:
         return partners_by_tier(self.partners)

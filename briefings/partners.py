@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .kb import Entity, KnowledgeBase, Mention
+from .language import widen
 from .models import KBFacts, Partner, Sentence
 
 _RANKS = (r"(?:Gen|Brig|Col|Lt|Maj|Capt|Cmdr|Adm|Sgt|Sen|Rep|Dr|Mr|Mrs|Ms)\.?|General|Colonel|Lieutenant|Major|"
@@ -62,6 +63,14 @@ CUES = {
 }
 _LAUNCH_CONTEXT = re.compile(r"\b(?:launch\w*|rocket\w*|spaceports?|orbit\w*|satellites?|payloads?|"
                              r"space (?:access|transport)|range|sounding)\b", re.I)
+
+
+# the same cues in French, German, Spanish, Portuguese and Italian (briefings/language.py)
+for _cue, _kinds in (("talks", ("talks",)), ("partner", ("agreement", "partner")), ("provider", ("launch",)),
+                     ("host", ("spaceport",)), ("fund", ("fund",))):
+    for _kind in _kinds:
+        CUES[_cue] = widen(CUES[_cue], _kind)
+_LAUNCH_CONTEXT = widen(widen(_LAUNCH_CONTEXT, "launch"), "spaceport")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .kb import Mention
+from .language import widen
 from .models import Relevance
 
 _LAUNCH = re.compile(
@@ -26,6 +27,9 @@ _POLICY = re.compile(
     r"\b(?:polic(?:y|ies)|regulat\w+|licen[cs]\w*|agreements?|partnerships?|treat(?:y|ies)|cooperation|"
     r"government|ministers?|congress|parliament|budget|funding|contracts?|national security|defen[cs]e|"
     r"sovereign\w*|strategy|strategic|resilien\w+|export|legislation|law|programme|program)\b", re.I)
+
+# launch, space and policy words in French, German, Spanish, Portuguese and Italian count too
+_LAUNCH, _SPACE, _POLICY = widen(widen(_LAUNCH, "launch"), "spaceport"), widen(_SPACE, "space"), widen(_POLICY, "policy")
 
 EVENT_TYPES: dict[str, re.Pattern] = {
     "partnership/agreement": re.compile(

@@ -49,6 +49,8 @@ def render_brief(brief: Brief, console: Console | None = None) -> None:
     header.append(f"relevance: {rel.label} ({rel.score:.2f})", style=style)
     if brief.event_types:
         header.append("  ·  events: " + ", ".join(brief.event_types), style="cyan")
+    for note in brief.notes:
+        header.append(f"\nnote: {note}", style="bold yellow")
     parts: list = [header]
     if brief.tldr:
         parts.append(Text.assemble(("\nTL;DR ", "bold magenta"), brief.tldr.text))
