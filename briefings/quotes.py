@@ -183,6 +183,16 @@ def _layout(sentences: list[str], paragraphs: list[int] | None) -> list[_Layout]
             run += 1
             run_len = 0
         started_open = quoted
+        if not quoted and not any(c in body for c in "“”\""):  # no double quotation mark: the common case
+            single_spans: list[str] = []
+
+            def _keep(m: re.Match) -> str:
+                single_spans.append(m.group(1))
+                return "“…”"
+
+            text_out = _SINGLE_SPANS.sub(_keep, body) if "‘" in body else body
+            out.append(_Layout(text_out, single_spans, None, False))
+            continue
         outside: list[str] = []
         spans: list[str] = []
         cur: list[str] = []
@@ -290,6 +300,9 @@ _CAPS_SAID = re.compile(rf"\b((?:[A-Z][\w&.-]*\s+){{0,4}}[A-Z][\w&.-]*)(?=\s*(?:
                         rf"(?:also\s+|later\s+)?{_SPEECH}\b)")
 
 
+_ATTRIBUTION_HINT = re.compile(rf"\b{_SPEECH}\b|\baccording\s+to\b|\bstatement\s+(?:from|by)\b")
+
+
 def _recent_orgs(sentence: str) -> list[tuple[str, str]]:
     from .kb import load_kb
 
@@ -356,28 +369,19 @@ _TITLE_WORDS = (r"(?:Chief\s+Executive(?:\s+Officer)?|Chief\s+\w+\s+Officer|CEO|
 
 
 def _speaker_org(name: str, sentences: list[str]) -> str | None:
-    """The organisation the article ties a speaker to: "X, title of Y", "Y's title X", "Y Title X", "X of Y",
-    "title of Y, X"."""
-    names = [re.escape(name)] + ([re.escape(name.split()[-1])] if len(name.split()) >= 2 else [])
-    pats = []
-    for n in names:
-        pats += [
-            re.compile(rf"\b{n},\s+(?:the\s+|a\s+|an\s+|who\s+\w+\s+)?[^,;“”\"]{{0,60}}?\b{_ROLE_WORD}\w*\s+"
-                       rf"(?:[^,;“”\"]{{0,30}}?\s+)?(?:of|at|with)\s+(?:the\s+)?{_ORG}"),
-            re.compile(rf"{_ORG}['’]s\s+(?:[\w.-]+,?\s+){{0,6}}?{n}\b"),
-            re.compile(rf"{_ORG}\s+(?:(?:{_TITLE_WORDS})\s*(?:and\s+)?)+{n}\b"),
-            re.compile(rf"\b(?:of|at|for)\s+(?:the\s+)?{_ORG}[^,;“”\"]{{0,40}},\s+(?:(?:{_TITLE_WORDS})\s+)*{n}\b"),
-            re.compile(rf"\b{n}\s+(?:of|at|from)\s+(?:the\s+)?{_ORG}"),
-        ]
-    for rx in pats:
+    """The organisation the article ties a speaker to: "X, title of Y", "Y's title X", "Y Title X",
+    "title of Y, X", "X of Y" (the full name or the surname)."""
+    surname = name.split()[-1]
+    for rx in _ORG_PATTERNS:
         for sent in sentences:
-            if name.split()[-1] not in sent:
+            if surname not in sent:
                 continue
-            m = rx.search(sent)
-            if m:
-                org = _trim_org(m.group(1))
-                if org:
-                    return org
+            for m in rx.finditer(sent):
+                who = _clean_name(m.group("who"))
+                if who and who.split()[-1] == surname:
+                    org = _trim_org(m.group("org"))
+                    if org:
+                        return org
     return None
 
 
@@ -389,6 +393,16 @@ _ORGISH = re.compile(r"[A-Z][a-z]+[A-Z]|[A-Z]{2,}|\b(?:Agency|Administration|For
                      r"Laboratory|Lab|Board|Office|Department|Ministry|Studies|Council|Commission|Group|Company|"
                      r"Industries|Army|Navy|Air|Delta|Wing|Squadron|Society|Association|Bank|Capital|Partners|"
                      r"Ventures|Government|Dynamics|Robotics|Rocket\w*|Orbit\w*|Aviation|Defen[cs]e)\b")
+_O = _ORG.replace("((?:", "(?P<org>(?:", 1)
+_W = rf"(?P<who>{_NAME})"
+_ORG_PATTERNS = (
+    re.compile(rf"\b{_W},\s+(?:the\s+|a\s+|an\s+|who\s+\w+\s+)?[^,;“”\"]{{0,60}}?\b{_ROLE_WORD}\w*\s+"
+               rf"(?:[^,;“”\"]{{0,30}}?\s+)?(?:of|at|with)\s+(?:the\s+)?{_O}"),
+    re.compile(rf"{_O}['’]s\s+(?:[\w.-]+,?\s+){{0,6}}?{_W}"),
+    re.compile(rf"{_O}\s+(?:(?:{_TITLE_WORDS})\s*(?:and\s+)?)+{_W}"),
+    re.compile(rf"\b(?:of|at|for)\s+(?:the\s+)?{_O}[^,;“”\"]{{0,40}},\s+(?:(?:{_TITLE_WORDS})\s+)*{_W}"),
+    re.compile(rf"\b{_W}\s+(?:of|at|from)\s+(?:the\s+)?{_O}"),
+)
 _TITLE_TOKEN = re.compile(rf"(?:{_TITLE_WORDS}|and|[A-Z][a-z]{{0,4}}\.)$")
 
 
@@ -442,7 +456,6 @@ def extract_people_and_quotes(sentences: list[str],
     last_known: str | None = None  # the last person named whom the article gives a title or a quote
     last_known_at = -99
     last_org_speaker: str | None = None
-    recent: list[tuple[str, str]] = []  # organisations named so far (surface, kind)
     orgs: set[str] = set()  # speakers that are organisations
 
     known_full: dict[str, str] | None = None  # surname -> First Last; built on first need
@@ -488,7 +501,7 @@ def extract_people_and_quotes(sentences: list[str],
                     return cand
         return None
 
-    def org_speaker(outside: str) -> str | None:
+    def org_speaker(outside: str, i: int) -> str | None:
         org = _org_speaker(outside)
         if org:
             return org
@@ -497,6 +510,8 @@ def extract_people_and_quotes(sentences: list[str],
             return None
         noun = (m.group(1) or m.group(2)).lower()
         want = {"company"} if noun in _COMPANY_NOUNS else {"agency", "military", "regulator", "country"}
+        # organisations named so far, found only now that a sentence needs them (rare: keeps the loop cheap)
+        recent = [o for lay in layout[max(0, i - 12):i] for o in _recent_orgs(lay.outside)]
         if last_org_speaker and (noun not in _COMPANY_NOUNS or last_org_speaker not in dict(recent)
                                  or dict(recent)[last_org_speaker] in want):
             return last_org_speaker
@@ -537,13 +552,14 @@ def extract_people_and_quotes(sentences: list[str],
                 last_speaker, last_attr = statement[0], i
                 continue
 
-        speaker = person_speaker(outside) or _described_speaker(outside, people)
-        if not speaker:
-            speaker = org_speaker(outside)
+        attributes = bool(_ATTRIBUTION_HINT.search(outside))  # most sentences name no speaker: skip the work
+        speaker = (person_speaker(outside) or _described_speaker(outside, people)) if attributes else None
+        if not speaker and attributes:
+            speaker = org_speaker(outside, i)
             if speaker:
                 orgs.add(speaker)
                 last_org_speaker = speaker
-        if not speaker and _PRONOUN_SAID.search(outside):
+        if not speaker and attributes and _PRONOUN_SAID.search(outside):
             # "she said" after "SpaceX President Gwynne Shotwell put out a statement": the person named since
             # the last attribution, else the last speaker that was a person
             if last_known and (last_known_at > last_attr or not last_speaker or last_speaker in orgs):
@@ -568,7 +584,6 @@ def extract_people_and_quotes(sentences: list[str],
                 name = _clean_name(full.group(1)) if full and not _is_entity(full.group(1)) else None
             if name:
                 last_person = name
-        recent.extend(_recent_orgs(outside))
 
         colon = _SAID_COLON.search(outside) if speaker and not lay.spans else None
         if colon:  # "Minister X said:" -- the statement follows, in paragraphs without quotation marks
