@@ -68,20 +68,28 @@ def _normalise(code: str | None) -> str | None:
     return {"nb": "no", "nn": "no", "iw": "he"}.get(code, code)
 
 
+_INDEX: dict[str, tuple[str, ...]] = {}
+for _code, _words in _STOPWORDS.items():
+    for _w in _words:
+        _INDEX[_w] = (*_INDEX.get(_w, ()), _code)
+_NON_LATIN = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f\u3040-\u30ff"
+                        r"\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def detect_language(text: str, hint: str | None = None) -> str | None:
     """ISO 639-1 code of the text's language, or ``hint`` (the page's metadata) when the words do not tell;
     None when neither does."""
     sample = text[:8000]
-    letters = _LATIN.findall(sample)
-    for code, rx in _SCRIPTS:  # a non-Latin script that dominates the text decides
-        if len(rx.findall(sample)) > max(20, len(letters) // 2):
-            return code
+    if not sample.isascii() and len(_NON_LATIN.findall(sample)) > 20:
+        letters = len(_LATIN.findall(sample))
+        for code, rx in _SCRIPTS:  # a non-Latin script that dominates the text decides
+            if len(rx.findall(sample)) > max(20, letters // 2):
+                return code
     counts: Counter[str] = Counter()
-    words = [w.lower() for w in _WORD.findall(sample)][:1500]
+    words = _WORD.findall(sample.lower())[:1500]
     for w in words:
-        for code, stops in _STOPWORDS.items():
-            if w in stops:
-                counts[code] += 1
+        for code in _INDEX.get(w, ()):
+            counts[code] += 1
     ranked = counts.most_common(2)
     hint = _normalise(hint)
     if not ranked:
@@ -166,23 +174,101 @@ _CUE_WORDS: dict[str, dict[str, str]] = {
         "it": r"governo|ministr[oa]|ministero|politica|legge|strategia|sovranità|difesa",
     },
 }
-# German nouns are capitalised; the words of the other languages are matched without regard to case.
+def _split_top(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex source."""
+    parts, depth, cur, i = [], 0, [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            cur.append(pattern[i:i + 2])
+            i += 2
+            continue
+        depth += c == "("
+        depth -= c == ")"
+        if c == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    return [*parts, "".join(cur)]
+
+
+def _either_case_first(pattern: str) -> str:
+    """"lançamentos?" -> "[lL]ançamentos?": a word in lower case or capitalised, matched case-sensitively. Python's
+    re is several times slower with IGNORECASE on patterns with non-ASCII letters, and these cues are ORed into
+    regexes that run over every English article."""
+    out = []
+    for alt in _split_top(pattern):
+        first = alt[:1]
+        out.append(f"[{first.lower()}{first.upper()}]{alt[1:]}" if first.isalpha() and first.lower() != first.upper()
+                   else alt)
+    return "|".join(out)
+
+
 CUE_PATTERNS: dict[str, str] = {
-    kind: "|".join(f"(?:{p})" for p in per_lang.values()) for kind, per_lang in _CUE_WORDS.items()}
+    kind: "|".join(_either_case_first(p) if lang != "de" else p for lang, p in per_lang.items())
+    for kind, per_lang in _CUE_WORDS.items()}
+# per language: German keeps its capitalised nouns; the other languages match regardless of case
 CUES: dict[str, dict[str, re.Pattern]] = {
     lang: {kind: re.compile(rf"(?<!\w)(?:{per_lang[lang]})(?!\w)", 0 if lang == "de" else re.I)
            for kind, per_lang in _CUE_WORDS.items()}
     for lang in ("fr", "de", "es", "pt", "it")}
-MULTILINGUAL: dict[str, re.Pattern] = {
-    kind: re.compile("|".join(f"(?<!\\w)(?:{p})(?!\\w)" if lang == "de" else f"(?i:(?<!\\w)(?:{p})(?!\\w))"
-                              for lang, p in per_lang.items()))
-    for kind, per_lang in _CUE_WORDS.items()}
+# all five at once: lower case or capitalised (German as written)
+MULTILINGUAL: dict[str, re.Pattern] = {kind: re.compile(rf"\b(?:{CUE_PATTERNS[kind]})\b") for kind in _CUE_WORDS}
 
 
-def widen(rx: re.Pattern, kind: str) -> re.Pattern:
+def widen(rx: re.Pattern, *kinds: str) -> re.Pattern:
     """An English cue regex that also matches the French, German, Spanish, Portuguese and Italian cue words of
-    ``kind`` (launch, spaceport, agreement, partner, talks, fund, space, policy)."""
-    extra = MULTILINGUAL[kind].pattern
-    case_insensitive = bool(rx.flags & re.I)
-    english = rx.pattern if not case_insensitive else f"(?i:{rx.pattern})"
-    return re.compile(f"(?:{english})|{extra}", rx.flags & ~re.I & ~re.U)
+    ``kinds`` (launch, spaceport, agreement, partner, talks, fund, space, policy), lower case or capitalised."""
+    alts = "|".join(CUE_PATTERNS[k] for k in kinds)
+    extra = f"(?-i:{alts})" if rx.flags & re.I else alts
+    inner = _word_group(rx.pattern)
+    if inner is not None:  # r"\b(?:a|b)\b" -> r"\b(?:a|b|extra)\b": one group stays fast
+        return re.compile(rf"\b(?:{inner}|{extra})\b", rx.flags)
+    return re.compile(rf"(?:{rx.pattern})|\b(?:{extra})\b", rx.flags)
+
+
+_ACCENTED = re.compile(r"[À-ÖØ-öø-ÿ]")
+
+
+class WidenedByText:
+    """A widened regex used only on texts with accented Latin letters (every French, German, Spanish,
+    Portuguese or Italian article has some); a text without any gets the plain English regex, at its speed.
+    For whole texts -- a single sentence may carry no accent."""
+
+    def __init__(self, rx: re.Pattern, *kinds: str) -> None:
+        self.narrow, self.wide = rx, widen(rx, *kinds)
+        self.pattern, self.flags = self.wide.pattern, self.wide.flags
+
+    def _pick(self, text: str) -> re.Pattern:
+        return self.wide if _ACCENTED.search(text) else self.narrow
+
+    def search(self, text: str, *args):  # noqa: ANN201 -- same as re.Pattern
+        return self._pick(text).search(text, *args)
+
+    def findall(self, text: str, *args):  # noqa: ANN201
+        return self._pick(text).findall(text, *args)
+
+    def finditer(self, text: str, *args):  # noqa: ANN201
+        return self._pick(text).finditer(text, *args)
+
+
+def _word_group(pattern: str) -> str | None:
+    """The alternatives inside r"\b(?:...)\b" when that group spans the whole pattern, else None."""
+    if not (pattern.startswith(r"\b(?:") and pattern.endswith(r")\b")):
+        return None
+    depth, i = 0, 2
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return pattern[5:i] if i == len(pattern) - 3 else None
+        i += 1
+    return None

@@ -68,9 +68,8 @@ _LAUNCH_CONTEXT = re.compile(r"\b(?:launch\w*|rocket\w*|spaceports?|orbit\w*|sat
 # the same cues in French, German, Spanish, Portuguese and Italian (briefings/language.py)
 for _cue, _kinds in (("talks", ("talks",)), ("partner", ("agreement", "partner")), ("provider", ("launch",)),
                      ("host", ("spaceport",)), ("fund", ("fund",))):
-    for _kind in _kinds:
-        CUES[_cue] = widen(CUES[_cue], _kind)
-_LAUNCH_CONTEXT = widen(widen(_LAUNCH_CONTEXT, "launch"), "spaceport")
+    CUES[_cue] = widen(CUES[_cue], *_kinds)
+_LAUNCH_CONTEXT = widen(_LAUNCH_CONTEXT, "launch", "spaceport")
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .kb import Mention
-from .language import widen
+from .language import WidenedByText
 from .models import Relevance
 
 _LAUNCH = re.compile(
@@ -29,7 +29,8 @@ _POLICY = re.compile(
     r"sovereign\w*|strategy|strategic|resilien\w+|export|legislation|law|programme|program)\b", re.I)
 
 # launch, space and policy words in French, German, Spanish, Portuguese and Italian count too
-_LAUNCH, _SPACE, _POLICY = widen(widen(_LAUNCH, "launch"), "spaceport"), widen(_SPACE, "space"), widen(_POLICY, "policy")
+_LAUNCH, _SPACE, _POLICY = (WidenedByText(_LAUNCH, "launch", "spaceport"), WidenedByText(_SPACE, "space"),
+                            WidenedByText(_POLICY, "policy"))
 
 EVENT_TYPES: dict[str, re.Pattern] = {
     "partnership/agreement": re.compile(

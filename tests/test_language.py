@@ -132,3 +132,12 @@ def test_english_articles_carry_no_note():
     brief = brief_text(text, source="t")
     assert brief.language == "en" and brief.notes == []
     assert language.READ[0] == "en"
+
+
+def test_relevance_reads_the_multilingual_cues_only_in_texts_with_accents():
+    from briefings.language import WidenedByText
+
+    rx = WidenedByText(re.compile(r"\b(?:launch|rocket)\b", re.I), "launch", "spaceport")
+    assert rx.findall("O lançamento do foguete") == ["lançamento", "foguete"]
+    assert rx.findall("A rocket launch, sem acento: foguete") == ["rocket", "launch"]  # plain English speed
+    assert rx.search("Le lancement de la fusée").group(0) == "lancement"
