@@ -360,7 +360,8 @@ def _statement_unit_ok(text: str, first: bool) -> bool:
 
 # --- the organisation a speaker speaks for ---------------------------------------------------------------------
 
-_ORG = r"((?:[A-Z][\w&.’'-]*)(?:\s+(?:(?:of|for|and|the|on|de|du|des)\s+)*(?:[A-Z][\w&.’'-]*|\d+\b))*)"
+# at most eight words: bounded, so a long run of capitalised words cannot make the search quadratic
+_ORG = r"((?:[A-Z][\w&.’'-]*)(?:\s+(?:(?:of|for|and|the|on|de|du|des)\s+){0,2}(?:[A-Z][\w&.’'-]*|\d+\b)){0,7})"
 _TITLE_WORDS = (r"(?:Chief\s+Executive(?:\s+Officer)?|Chief\s+\w+\s+Officer|CEO|COO|CFO|CTO|President|Vice\s+President|"
                 r"Chairman|Chairwoman|Chair|Founder|Co-founder|Director|Administrator|Deputy|Associate|Secretary|"
                 r"Minister|Spokesman|Spokeswoman|Spokesperson|Manager|Head|Chief|Commander|Executive|Senior|"

@@ -170,3 +170,14 @@ def test_slack_and_terminal_show_the_speakers_organisation_escaped():
     out = io.StringIO()
     render_brief(brief, console=Console(file=out, width=200))
     assert "Lena Sorensen (Fjord&Fell Launch)" in out.getvalue()
+
+
+def test_pathological_sentences_stay_fast():
+    import time
+
+    long_caps = "“We are ready,” said " + " ".join(["Alpha Beta of Gamma"] * 300) + "."
+    unbalanced = "“" * 400 + " said Jo Marsh " + "”" * 3
+    start = time.perf_counter()
+    for sentence in (long_caps, unbalanced, "Jo Marsh said: " + "We build. " * 400):
+        extract_people_and_quotes([sentence, "She said: we will fly."])
+    assert time.perf_counter() - start < 1.0
