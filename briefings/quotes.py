@@ -381,6 +381,10 @@ def _speaker_org(name: str, sentences: list[str]) -> str | None:
                 who = _clean_name(m.group("who"))
                 if who and who.split()[-1] == surname:
                     org = _trim_org(m.group("org"))
+                    title = m.groupdict().get("title") or ""
+                    if org and " " not in org and re.search(r"(?i)minister|secretary", title) and not (
+                            _ORGISH.search(org) or _is_entity(org)):
+                        continue  # "Science Minister Harriet Quill": a portfolio, not an organisation
                     if org:
                         return org
     return None
@@ -400,13 +404,15 @@ _ORG_PATTERNS = (
     re.compile(rf"\b{_W},\s+(?:the\s+|a\s+|an\s+|who\s+\w+\s+)?[^,;“”\"]{{0,60}}?\b{_ROLE_WORD}\w*\s+"
                rf"(?:[^,;“”\"]{{0,30}}?\s+)?(?:of|at|with)\s+(?:the\s+)?{_O}"),
     re.compile(rf"{_O}['’]s\s+(?:[\w.-]+,?\s+){{0,6}}?{_W}"),
-    re.compile(rf"{_O}\s+(?:(?:{_TITLE_WORDS})\s*(?:and\s+)?)+{_W}"),
+    re.compile(rf"{_O}\s+(?P<title>(?:(?i:{_TITLE_WORDS})\s*(?:and\s+)?)+){_W}"),
     re.compile(rf"\b(?:of|at|for)\s+(?:the\s+)?{_O}[^,;“”\"]{{0,40}},\s+(?:(?:{_TITLE_WORDS})\s+)*{_W}"),
     re.compile(rf"\b{_W}\s+(?:of|at|from)\s+(?:the\s+)?{_O}"),
 )
 _TITLE_TOKEN = re.compile(rf"(?:{_TITLE_WORDS}|and|[A-Z][a-z]{{0,4}}\.)$")
 
 
+_GENERIC_ORG_WORDS = {"Company", "Agency", "Government", "Department", "Ministry", "Office", "Group", "Board",
+                      "Council", "Commission", "Administration", "Force", "Army", "Navy", "Space", "Launch", "Air"}
 _SENTENCE_OPENERS = {"The", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "But", "And",
                      "So", "However", "Although", "Until", "For", "In", "On", "At", "By", "If", "When", "While", "A",
                      "An", "Said", "Says", "According", "Mr", "Mrs", "Ms", "Dr"}
@@ -420,6 +426,8 @@ def _trim_org(org: str) -> str | None:
         tokens = tokens[1:]
     org = re.sub(r"['’]s?$", "", " ".join(tokens).rstrip(".,"))
     if not org or org in _NOT_NAMES or "’" in org or "'" in org or len(org.split()) > 7:
+        return None
+    if org in _GENERIC_ORG_WORDS:  # "Company spokesman Josh Marshall": which company, the article says elsewhere
         return None
     if not (_is_entity(org) or _ORGISH.search(org) or (len(tokens) == 1 and org.isalpha())):
         return None  # "First Last" is a person, "Crew-2" a mission: not organisations

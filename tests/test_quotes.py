@@ -42,6 +42,35 @@ def test_press_release_statement_without_quotation_marks():
     assert "ceremony" not in said and "founded in 2019" not in said
 
 
+RELEASE_HTML = """<!DOCTYPE html><html lang="en"><head><title>Northland signs launch agreement with Kestrel Orbital - GOV.NL</title>
+<meta property="og:title" content="Northland signs launch agreement with Kestrel Orbital"></head>
+<body><header><nav><a href="/">Home</a> <a href="/news">News</a></nav></header>
+<main><article><h1>Northland signs launch agreement with Kestrel Orbital</h1>
+<p class="lead">The government has agreed terms with Kestrel Orbital for small-satellite launches from the northern coast.</p>
+<p>The agreement was announced today by the Department for Science and covers the first five launches from the new coastal site.</p>
+<p>Science Minister Harriet Quill said:</p>
+<p>This agreement puts our country on the map as a place where rockets are built and flown.</p>
+<p>We will support the skilled jobs that come with it, and we expect the first flight within two years.</p>
+<p>The launch site will be built on a former airfield, and construction begins in the spring.</p>
+<p>Kestrel Orbital chief executive Tomas Berg said:</p>
+<p>We chose this coast because it gives our rockets a clear path over the sea to polar orbits.</p>
+<h2>Notes to editors</h2>
+<p>Kestrel Orbital was founded in 2019 and employs 140 people.</p>
+</article></main><footer><p>All content is available under the Open Government Licence</p></footer></body></html>
+"""
+
+
+def test_press_release_page_through_trafilatura_keeps_its_paragraphs():
+    """The engine reads pages through trafilatura: its paragraph breaks must reach the statement reader."""
+    from briefings.engine import brief_html
+
+    quotes = brief_html(RELEASE_HTML, source="t").quotes
+    assert [(q.speaker, q.speaker_org) for q in quotes] == [
+        ("Harriet Quill", None), ("Harriet Quill", None), ("Tomas Berg", "Kestrel Orbital")]
+    assert "former airfield" not in " ".join(q.text for q in quotes)
+    assert "founded in 2019" not in " ".join(q.text for q in quotes)
+
+
 def test_press_release_with_title_after_the_name_and_no_paragraph_breaks():
     text = ("Coastal spaceport wins licence. The regulator granted the licence on Monday. "
             "Dana Whitcombe, chief executive of Skerry Launch, said: This is the day our team has worked for. "
