@@ -29,6 +29,9 @@ _NAME_WHO_SAID = re.compile(rf"\b({_NAME}),\s+[^,“”\"]{{0,80}}?\bwho\s+(?:al
 # "said Fjordlift's chief executive, Lena Sorensen"
 _SAID_ROLE_NAME = re.compile(rf"\b{_SPEECH}\s+(?:the\s+)?(?:[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*['’]s\s+)?"
                              rf"(?:[a-z][\w-]*\s+){{0,3}}[a-z][\w-]*,\s+({_NAME})")
+# "said planetary geologist Rosaly Lopes", "said study co-author Jo Marsh"
+_SAID_DESCRIBED_NAME = re.compile(rf"\b{_SPEECH}\s+(?:[a-z][\w-]*\s+){{1,4}}({_NAME_TOKEN}\s+{_NAME_TOKEN}"
+                                  rf"(?:\s+{_NAME_TOKEN})?)")
 _NAME_SAID = re.compile(rf"\b({_NAME})\s*(?:,\s*[^,“”\"]{{1,120}},|,)?\s+(?:later\s+|also\s+|then\s+|previously\s+)?"
                         rf"{_SPEECH}\b")
 _SAID_NAME = re.compile(rf"\b{_SPEECH}\s+({_NAME})")
@@ -183,7 +186,7 @@ def _layout(sentences: list[str], paragraphs: list[int] | None) -> list[_Layout]
             run += 1
             run_len = 0
         started_open = quoted
-        if not quoted and not any(c in body for c in "“”\""):  # no double quotation mark: the common case
+        if not quoted and not any(c in _INCHES.sub("", body) for c in "“”\""):  # no quotation mark: the common case
             single_spans: list[str] = []
 
             def _keep(m: re.Match) -> str:
@@ -197,7 +200,10 @@ def _layout(sentences: list[str], paragraphs: list[int] | None) -> list[_Layout]
         spans: list[str] = []
         cur: list[str] = []
         intro_colon = False
-        for ch in body:
+        for k, ch in enumerate(body):
+            if ch == '"' and k and body[k - 1].isdigit():
+                cur.append(ch)  # 34" -- an inch mark, not a quotation mark
+                continue
             if ch == "“" or (ch == '"' and not quoted):
                 if not quoted:
                     outside.append("".join(cur))
@@ -231,6 +237,9 @@ def _layout(sentences: list[str], paragraphs: list[int] | None) -> list[_Layout]
         joined = started_open or quoted
         out.append(_Layout(text_out, spans, run if joined else None, intro_colon))
     return out
+
+
+_INCHES = re.compile(r'(?<=\d)"')
 
 
 def _has_close(text: str) -> bool:
@@ -500,7 +509,8 @@ def extract_people_and_quotes(sentences: list[str],
                 found = people.resolve(" ".join(ranked.group(2).split()[:3]))
                 if found:
                     return found
-        for rx in (_SAID_NAME, _NAME_OF_ORG_SAID, _NAME_SAID, _NAME_WHO_SAID, _SAID_ROLE_NAME, _ACCORDING):
+        for rx in (_SAID_NAME, _NAME_OF_ORG_SAID, _NAME_SAID, _NAME_WHO_SAID, _SAID_ROLE_NAME, _SAID_DESCRIBED_NAME,
+                   _ACCORDING):
             for m in rx.finditer(outside):
                 if _ORG_BEFORE.search(outside[:m.start()]) or _is_entity(m.group(1)):
                     continue  # "of the Center for ... Studies tweeted": an organisation, not a person

@@ -210,3 +210,16 @@ def test_pathological_sentences_stay_fast():
     for sentence in (long_caps, unbalanced, "Jo Marsh said: " + "We build. " * 400):
         extract_people_and_quotes([sentence, "She said: we will fly."])
     assert time.perf_counter() - start < 1.0
+
+
+def test_inch_marks_are_not_quotation_marks():
+    text = ("Monitor deals\n\nThe 34\" curved panel is now $649. Specs include a 27\" second screen and a stand. "
+            "This is my main monitor and I love it for work and for games. The 70\"+ TV is cheaper still.")
+    assert _quotes(text) == []
+
+
+def test_said_with_a_lower_case_description_before_the_name():
+    text = ("Organics on a moon\n\nThe map shows dunes and plains. “Organic material matters for the question of "
+            "life on this moon,” said planetary geologist Rosa Lindqvist of the Northern Planetary Institute.")
+    quotes = _quotes(text)
+    assert [(q.speaker, q.speaker_org) for q in quotes] == [("Rosa Lindqvist", "Northern Planetary Institute")]
