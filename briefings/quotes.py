@@ -16,6 +16,10 @@ _SPEECH = (r"(?:said|says|added|adds|noted|notes|concluded|explained|explains|to
            r"remarked|continued|argued|warned|emphasi[sz]ed|stressed|insisted|recalled|wrote|asked|"
            r"acknowledged|observed|announced|revealed|declared|tweeted|posted|replied|responded|"
            r"cautioned|predicted|admitted|conceded|confirmed|described|suggested)")
+# a name after these verbs is the speaker ("said Jo Marsh"); after "told"/"asked" it is the listener
+_SPEECH_INV = _SPEECH.replace("told|", "").replace("asked|", "")
+_FUNCTION_WORDS = (r"(?:before|after|on|in|at|during|to|that|with|for|from|of|the|a|an|by|about|as|while|when|and|"
+                   r"but|outside|inside|near|since|until|than|then|this|these|those|his|her|their|its|our|into|onto)")
 _NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ]+(?:[-'’][A-Z]?[a-zà-ÿ]+)?|Mc[A-Z][a-z]+|[A-Z]\.)"
 _NAME = rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,3}}"
 _RANK = (r"(?:Brig\.|Gen\.|Lt\.|Col\.|Maj\.|Capt\.|Cmdr\.|Adm\.|Sgt\.|Sen\.|Rep\.|Gov\.|Dr\.|Prof\.|"
@@ -27,14 +31,15 @@ _RANKED_NAME = re.compile(rf"((?:{_RANK}\s+)+)({_NAME_TOKEN}(?:\s+{_NAME_TOKEN})
 # "Maxym Polyakov, a Ukrainian entrepreneur who says in his profile that ..."
 _NAME_WHO_SAID = re.compile(rf"\b({_NAME}),\s+[^,“”\"]{{0,80}}?\bwho\s+(?:also\s+)?{_SPEECH}\b")
 # "said Fjordlift's chief executive, Lena Sorensen"
-_SAID_ROLE_NAME = re.compile(rf"\b{_SPEECH}\s+(?:the\s+)?(?:[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*['’]s\s+)?"
+_SAID_ROLE_NAME = re.compile(rf"\b{_SPEECH_INV}\s+(?:the\s+)?(?:[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*)*['’]s\s+)?"
                              rf"(?:[a-z][\w-]*\s+){{0,3}}[a-z][\w-]*,\s+({_NAME})")
 # "said planetary geologist Rosaly Lopes", "said study co-author Jo Marsh"
-_SAID_DESCRIBED_NAME = re.compile(rf"\b{_SPEECH}\s+(?:[a-z][\w-]*\s+){{1,4}}({_NAME_TOKEN}\s+{_NAME_TOKEN}"
+_SAID_DESCRIBED_NAME = re.compile(rf"\b{_SPEECH_INV}\s+(?:(?!{_FUNCTION_WORDS}\b)[a-z][\w-]*\s+){{1,4}}"
+                                  rf"({_NAME_TOKEN}\s+{_NAME_TOKEN}"
                                   rf"(?:\s+{_NAME_TOKEN})?)")
 _NAME_SAID = re.compile(rf"\b({_NAME})\s*(?:,\s*[^,“”\"]{{1,120}},|,)?\s+(?:later\s+|also\s+|then\s+|previously\s+)?"
                         rf"{_SPEECH}\b")
-_SAID_NAME = re.compile(rf"\b{_SPEECH}\s+({_NAME})")
+_SAID_NAME = re.compile(rf"\b{_SPEECH_INV}\s+({_NAME})")
 # "Todd Harrison of the Center for Strategic and International Studies tweeted"
 _NAME_OF_ORG_SAID = re.compile(rf"\b({_NAME_TOKEN}\s+{_NAME_TOKEN})\s+(?:of|at|from|with)\s+[^,;“”\"]{{1,90}}?\s+"
                                rf"{_SPEECH}\b")
@@ -59,7 +64,12 @@ _STOP_TAIL = {"Space", "Force", "Agency", "Administration", "Command", "Center",
               "Studies", "Street", "House", "Bank", "Park", "Launch", "Air", "Additional", "Each", "Canadian",
               "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
               "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "December", "Twitter", "LinkedIn"}
+              "November", "December", "Twitter", "LinkedIn",
+              # words that end names of days, places, events and buildings, not of people
+              "Day", "Night", "Week", "Year", "Avenue", "Road", "Island", "Islands", "River", "Mountain", "Party",
+              "Court", "Club", "Hall", "Cup", "Award", "Awards", "Prize", "Show", "Festival", "Conference",
+              "Summit", "Forum", "School", "College", "Hospital", "Church", "Airport", "Museum", "Square",
+              "County", "City", "State", "Valley", "Bay", "Coast", "Beach", "Lake", "Treaty"}
 # First Last (optionally a middle initial): candidate full names, found before attribution resolves surnames
 _FULL_NAME = re.compile(r"\b([A-Z][a-zà-ÿ]+(?:[-'’][A-Z]?[a-zà-ÿ]+)?(?:\s+[A-Z]\.)?\s+"
                         r"(?:Mc|Mac|O’|O')?[A-Z][a-zà-ÿ]+(?:[-'’][A-Z][a-zà-ÿ]+)?)\b")
@@ -391,6 +401,9 @@ def _speaker_org(name: str, sentences: list[str]) -> str | None:
                 if who and who.split()[-1] == surname:
                     org = _trim_org(m.group("org"))
                     title = m.groupdict().get("title") or ""
+                    between = m.groupdict().get("between")
+                    if between is not None and not re.search(_ROLE_WORD, between + " ".join(m.group("who").split()[:-2])):
+                        continue  # "Earth's most valuable company, Tim Cook": no title ties them
                     if org and " " not in org and re.search(r"(?i)minister|secretary", title) and not (
                             _ORGISH.search(org) or _is_entity(org)):
                         continue  # "Science Minister Harriet Quill": a portfolio, not an organisation
@@ -412,9 +425,9 @@ _W = rf"(?P<who>{_NAME})"
 _ORG_PATTERNS = (
     re.compile(rf"\b{_W},\s+(?:the\s+|a\s+|an\s+|who\s+\w+\s+)?[^,;“”\"]{{0,60}}?\b{_ROLE_WORD}\w*\s+"
                rf"(?:[^,;“”\"]{{0,30}}?\s+)?(?:of|at|with)\s+(?:the\s+)?{_O}"),
-    re.compile(rf"{_O}['’]s\s+(?:[\w.-]+,?\s+){{0,6}}?{_W}"),
+    re.compile(rf"{_O}['’]s\s+(?P<between>(?:[\w.-]+,?\s+){{0,6}}?){_W}"),
     re.compile(rf"{_O}\s+(?P<title>(?:(?i:{_TITLE_WORDS})\s*(?:and\s+)?)+){_W}"),
-    re.compile(rf"\b(?:of|at|for)\s+(?:the\s+)?{_O}[^,;“”\"]{{0,40}},\s+(?:(?:{_TITLE_WORDS})\s+)*{_W}"),
+    re.compile(rf"\b{_ROLE_WORD}\w*\s+(?:of|at|for)\s+(?:the\s+)?{_O}[^,;“”\"]{{0,40}},\s+(?:(?:{_TITLE_WORDS})\s+)*{_W}"),
     re.compile(rf"\b{_W}\s+(?:of|at|from)\s+(?:the\s+)?{_O}"),
 )
 _TITLE_TOKEN = re.compile(rf"(?:{_TITLE_WORDS}|and|[A-Z][a-z]{{0,4}}\.)$")
@@ -473,6 +486,7 @@ def extract_people_and_quotes(sentences: list[str],
     last_person: str | None = None
     last_known: str | None = None  # the last person named whom the article gives a title or a quote
     last_known_at = -99
+    pronoun_of: dict[str, str] = {}  # "he" or "she", as the article refers to a speaker
     last_org_speaker: str | None = None
     orgs: set[str] = set()  # speakers that are organisations
 
@@ -581,12 +595,17 @@ def extract_people_and_quotes(sentences: list[str],
         if not speaker and attributes and _PRONOUN_SAID.search(outside):
             # "she said" after "SpaceX President Gwynne Shotwell put out a statement": the person named since
             # the last attribution, else the last speaker that was a person
+            pron = _PRONOUN_SAID.search(outside).group(0).split()[0].lower()
             if last_known and (last_known_at > last_attr or not last_speaker or last_speaker in orgs):
                 speaker = last_known
-            elif last_speaker and last_speaker not in orgs:
+            elif last_speaker and last_speaker not in orgs and pronoun_of.get(last_speaker, pron) == pron:
                 speaker = last_speaker
-            else:  # "he" or "she" is a person, never the company quoted before
+            else:  # "he" or "she" is a person, never the company quoted before -- nor the "she" quoted as "he"
                 speaker = people.add(last_person) if last_person else None
+                if speaker == last_speaker and pronoun_of.get(speaker, pron) != pron:
+                    speaker = None
+            if speaker and pron in ("he", "she"):
+                pronoun_of.setdefault(speaker, pron)
         if not speaker and lay.intro_colon:  # "McDowell has an answer for that, too: “…”"
             head = outside.split(":", 1)[0]
             for m in re.finditer(rf"\b({_NAME})\b", head):

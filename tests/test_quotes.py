@@ -223,3 +223,14 @@ def test_said_with_a_lower_case_description_before_the_name():
             "life on this moon,” said planetary geologist Rosa Lindqvist of the Northern Planetary Institute.")
     quotes = _quotes(text)
     assert [(q.speaker, q.speaker_org) for q in quotes] == [("Rosa Lindqvist", "Northern Planetary Institute")]
+
+
+def test_listener_time_phrase_and_pronoun_gender_do_not_become_speakers():
+    text = ("Launch chief on the record\n\n"
+            "Rocket maker Vela Orbital hosted a fireside chat at its plant. "
+            "Customers “kept asking for a bigger fairing,” chief executive Ana Ruiz told interviewer Tom Becker. "
+            "“We listened and we built it,” she said. "
+            "Her deputy, engineer Paul Grant, joined her on stage before Launch Day. "
+            "“The new fairing flies next spring,” he said.")
+    quotes = _quotes(text)
+    assert [q.speaker for q in quotes] == ["Ana Ruiz", "Ana Ruiz", "Paul Grant"]
