@@ -15,7 +15,7 @@ from .models import Person, Quote
 _SPEECH = (r"(?:said|says|added|adds|noted|notes|concluded|explained|explains|told|stated|states|"
            r"remarked|continued|argued|warned|emphasi[sz]ed|stressed|insisted|recalled|wrote|asked|"
            r"acknowledged|observed|announced|revealed|declared|tweeted|posted|replied|responded|"
-           r"cautioned|predicted|admitted|conceded|confirmed|described|suggested)")
+           r"cautioned|predicted|admitted|conceded|confirmed|described|suggested|quipped|joked|laughed)")
 # a name after these verbs is the speaker ("said Jo Marsh"); after "told"/"asked" it is the listener
 _SPEECH_INV = _SPEECH.replace("told|", "").replace("asked|", "")
 _FUNCTION_WORDS = (r"(?:before|after|on|in|at|during|to|that|with|for|from|of|the|a|an|by|about|as|while|when|and|"
@@ -37,7 +37,8 @@ _SAID_ROLE_NAME = re.compile(rf"\b{_SPEECH_INV}\s+(?:the\s+)?(?:[A-Z][\w&.-]*(?:
 _SAID_DESCRIBED_NAME = re.compile(rf"\b{_SPEECH_INV}\s+(?:(?!{_FUNCTION_WORDS}\b)[a-z][\w-]*\s+){{1,4}}"
                                   rf"({_NAME_TOKEN}\s+{_NAME_TOKEN}"
                                   rf"(?:\s+{_NAME_TOKEN})?)")
-_NAME_SAID = re.compile(rf"\b({_NAME})\s*(?:,\s*[^,“”\"]{{1,120}},|,)?\s+(?:later\s+|also\s+|then\s+|previously\s+)?"
+# the appositive may hold commas of its own ("Jo Marsh, a fellow at the institute in Munich, Germany, said")
+_NAME_SAID = re.compile(rf"\b({_NAME})\s*(?:,\s*[^“”\"]{{1,160}}?,|,)?\s+(?:later\s+|also\s+|then\s+|previously\s+)?"
                         rf"{_SPEECH}\b")
 _SAID_NAME = re.compile(rf"\b{_SPEECH_INV}\s+({_NAME})")
 # "Todd Harrison of the Center for Strategic and International Studies tweeted"
@@ -125,12 +126,19 @@ def _is_entity(name: str) -> bool:
     return any(hit.start == 0 or hit.end == len(name) for hit in kb.find(name))
 
 
+def _after_titles(name: str) -> str:
+    """"Strategy Officer Ola Berg" (after the rank "Chief") -> "Ola Berg": the name after the last title word."""
+    tokens = name.split()
+    cut = max((k for k, t in enumerate(tokens[:-1]) if t in _NOT_NAMES), default=-1)
+    return " ".join(tokens[cut + 1:][:3])
+
+
 def _clean_name(name: str) -> str | None:
     tokens = name.split()
     cut = max((k for k, t in enumerate(tokens[:-1]) if t in _NOT_NAMES), default=-1)
     tokens = tokens[cut + 1:]  # "Science Minister Harriet Quill": the name starts after the last title word
-    if not tokens or any(t in _STOP_TAIL for t in tokens) or tokens[-1].endswith("."):
-        return None
+    if not tokens or any(t in _STOP_TAIL for t in tokens) or tokens[-1].endswith(".") or tokens[-1] in _NOT_NAMES:
+        return None  # "Strategy Officer" is a title, not a name
     if len(tokens) > 3:
         tokens = tokens[-3:]
     return " ".join(tokens)
@@ -146,9 +154,8 @@ def _titles(sentence: str, people: _PeopleIndex) -> None:
             words = org.group(1).strip()
             if words.split()[0] not in _NOT_NAMES:
                 title = f"{rank}, {words}"
-        name_tokens = m.group(2).split()
         # a rank directly before "Kristin Panzenhagen is exploring" -> stop the name at the first lowercase word
-        people.add(" ".join(name_tokens[:3]), title)
+        people.add(_after_titles(m.group(2)), title)
     # appositive roles: "Panzenhagen, who serves ... including commander of X and director of Y,"
     for m in re.finditer(rf"({_NAME})\s*,\s*(?:who\s+serves\s+[^,]*?(?:including|as)\s+)?"
                          r"((?:the\s+)?(?:[A-Z][\w-]*\s+)*(?:commander|director|chief|head|administrator|"
@@ -292,6 +299,9 @@ _COMPANY_NOUNS = {"company", "firm", "startup", "start-up", "operator", "manufac
 _SPEAKING_KINDS = {"company", "agency", "military", "regulator", "country"}
 
 
+_COUNTRY_SPEECH = re.compile(rf"^\s+(?:also\s+|later\s+|has\s+)?{_SPEECH}\b")
+
+
 def _org_speaker(outside: str) -> str | None:
     """An organisation that makes a statement in this sentence ("Arianespace said", "the FAA stated",
     "according to NASA"), as the article names it."""
@@ -300,6 +310,10 @@ def _org_speaker(outside: str) -> str | None:
     for m in load_kb().find(outside):
         if m.entity.kind not in _SPEAKING_KINDS:
             continue
+        if m.entity.kind == "country":  # "China said" -- but not "in Munich, Germany, and co-author ..., said"
+            if outside[:m.start].rstrip().endswith(",") or not _COUNTRY_SPEECH.match(outside[m.end:]):
+                continue
+            return m.surface
         if _AFTER_ORG_SPEECH.match(outside[m.end:]) or _BEFORE_ORG_SPEECH.search(outside[:m.start]):
             return m.surface
     m = _ORG_TOKEN_SAID.search(outside)
@@ -332,7 +346,7 @@ def _recent_orgs(sentence: str) -> list[tuple[str, str]]:
 
 _ROLE_NOUN = (r"(?:official|spokesman|spokeswoman|spokesperson|operator|manager|executive|engineer|director|narrator|"
               r"commentator|source|analyst|expert|researcher|scientist|representative|officer|insider|host|"
-              r"lawmaker|diplomat|staffer|aide)s?")
+              r"lawmaker|diplomat|staffer|aide|user|resident|witness|member|employee|worker)s?")
 _DESC = (rf"((?:[A-Z][\w&-]*(?:['’]s)?\s+)?(?:[a-z][\w-]*\s+){{0,3}}?{_ROLE_NOUN}"
          r"(?:\s+(?:of|for|at|with)\s+(?:a|an|the)\s+[^,.;“”\"]{1,60}?)?)")
 _DESC_SAID = re.compile(rf"\b(?:[Oo]ne|[Aa]n?|[Tt]he)\s+{_DESC}\s*,?\s+(?:also\s+|later\s+)?{_SPEECH}\b")
@@ -520,7 +534,7 @@ def extract_people_and_quotes(sentences: list[str],
         for m in re.finditer(rf"\b{_SPEECH}\b", outside):  # "said U.S. Space Force Col. Mark Shoemaker"
             ranked = _RANKED_NAME.search(outside, m.end(), m.end() + 60)
             if ranked and not re.search(r"[;“”]", outside[m.end():ranked.start()]):
-                found = people.resolve(" ".join(ranked.group(2).split()[:3]))
+                found = people.resolve(_after_titles(ranked.group(2)))
                 if found:
                     return found
         for rx in (_SAID_NAME, _NAME_OF_ORG_SAID, _NAME_SAID, _NAME_WHO_SAID, _SAID_ROLE_NAME, _SAID_DESCRIBED_NAME,

@@ -234,3 +234,19 @@ def test_listener_time_phrase_and_pronoun_gender_do_not_become_speakers():
             "“The new fairing flies next spring,” he said.")
     quotes = _quotes(text)
     assert [q.speaker for q in quotes] == ["Ana Ruiz", "Ana Ruiz", "Paul Grant"]
+
+
+def test_appositive_with_commas_and_a_country_inside_it():
+    text = ("Simulated universe\n\nThe team ran the code for a year. “We got more out than we put in,” Ines Marek, "
+            "a postdoctoral fellow at the Institute for Astrophysics in Munich, Germany, and co-author of the study, "
+            "said in a statement. China said it would build a larger machine.")
+    quotes = _quotes(text)
+    assert [q.speaker for q in quotes] == ["Ines Marek"]
+
+
+def test_a_title_alone_is_not_a_speaker_and_users_quip():
+    text = ("New hire\n\nAdtech firm Nimbus hired Ola Berg as Chief Strategy Officer. "
+            "“It is an exciting time for me to be joining the team,” said Chief Strategy Officer Ola Berg. "
+            "The campaign drew jokes online. “If we were any higher, we would be in orbit,” one user quipped.")
+    quotes = _quotes(text)
+    assert [q.speaker for q in quotes] == ["Ola Berg", "user"]
