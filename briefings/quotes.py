@@ -75,6 +75,8 @@ _STOP_TAIL = {"Space", "Force", "Agency", "Administration", "Command", "Center",
 _FULL_NAME = re.compile(r"\b([A-Z][a-zà-ÿ]+(?:[-'’][A-Z]?[a-zà-ÿ]+)?(?:\s+[A-Z]\.)?\s+"
                         r"(?:Mc|Mac|O’|O')?[A-Z][a-zà-ÿ]+(?:[-'’][A-Z][a-zà-ÿ]+)?)\b")
 
+_FULL_NAME_OVERLAP = re.compile(rf"(?=\b{_FULL_NAME.pattern[2:]})")
+
 # Opening/closing quote pairs. Straight double quotes pair up left to right.
 _QUOTE_SPANS = re.compile(r"“([^”]{2,600})”|\"([^\"]{2,600})\"|(?<![\w’'])‘([^’]{2,600}?)’(?![\w])")
 
@@ -514,7 +516,8 @@ def extract_people_and_quotes(sentences: list[str],
             if known_full is None:
                 known_full = {}
                 for sent in sentences:
-                    for m in _FULL_NAME.finditer(_QUOTE_SPANS.sub(" ", sent)):
+                    # overlapping pairs: "Secretary of State Mike Pompeo" gives "State Mike" and "Mike Pompeo"
+                    for m in _FULL_NAME_OVERLAP.finditer(_QUOTE_SPANS.sub(" ", sent)):
                         full = _clean_name(m.group(1))
                         if full and len(full.split()) >= 2:
                             known_full.setdefault(full.split()[-1], full)

@@ -250,3 +250,9 @@ def test_a_title_alone_is_not_a_speaker_and_users_quip():
             "The campaign drew jokes online. “If we were any higher, we would be in orbit,” one user quipped.")
     quotes = _quotes(text)
     assert [q.speaker for q in quotes] == ["Ola Berg", "user"]
+
+
+def test_surname_resolves_through_a_title_run():
+    text = ("Decision on the range\n\nThe move was announced on Monday by Transport Secretary Lena Okoro. "
+            "Okoro said the range was \"not, in itself, a danger to shipping\", adding that pilots would be told.")
+    assert [q.speaker for q in _quotes(text)] == ["Lena Okoro"]
