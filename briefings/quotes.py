@@ -15,7 +15,7 @@ from .models import Person, Quote
 _SPEECH = (r"(?:said|says|added|adds|noted|notes|concluded|explained|explains|told|stated|states|"
            r"remarked|continued|argued|warned|emphasi[sz]ed|stressed|insisted|recalled|wrote|asked|"
            r"acknowledged|observed|announced|revealed|declared|tweeted|posted|replied|responded|"
-           r"cautioned|predicted|admitted|conceded|confirmed|described|suggested|quipped|joked|laughed)")
+           r"cautioned|predicted|admitted|conceded|confirmed|described|suggested|quipped|joked|laughed|commented|comments|reported|reports)")
 # a name after these verbs is the speaker ("said Jo Marsh"); after "told"/"asked" it is the listener
 _SPEECH_INV = _SPEECH.replace("told|", "").replace("asked|", "")
 _FUNCTION_WORDS = (r"(?:before|after|on|in|at|during|to|that|with|for|from|of|the|a|an|by|about|as|while|when|and|"

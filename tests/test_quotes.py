@@ -256,3 +256,10 @@ def test_surname_resolves_through_a_title_run():
     text = ("Decision on the range\n\nThe move was announced on Monday by Transport Secretary Lena Okoro. "
             "Okoro said the range was \"not, in itself, a danger to shipping\", adding that pilots would be told.")
     assert [q.speaker for q in _quotes(text)] == ["Lena Okoro"]
+
+
+def test_comments_and_reported_attribute_a_quote():
+    text = ("Tour announced\n\nThe band will play forty dates next year. “We are truly excited about this tour,” "
+            "comments guitarist Ray Holm in a statement. A survey by Nia Brandt of the state university found "
+            "cuts. “Newsrooms are often half the size within months,” Brandt reported.")
+    assert [q.speaker for q in _quotes(text)] == ["Ray Holm", "Nia Brandt"]
