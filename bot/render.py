@@ -222,6 +222,8 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
                         f"relevance: {esc(b['relevance']['label'])}") if x]
     headline = link(b.get("url"), title) if b.get("url") else esc(title)
     out.context(f"{headline}  ·  " + "  ·  ".join(meta))
+    for note in b.get("notes") or []:  # e.g. an article in a language the analysis only skims
+        out.context(f":warning: {esc(note)}")
     if b.get("tldr"):
         out.section(f"*TL;DR* {esc(b['tldr']['text'])}")
     tldr_index = (b.get("tldr") or {}).get("index")
@@ -241,7 +243,7 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
     if quotes:
         out.divider()
         out.section("*Key quotes*\n" + "\n".join(
-            f"> “{esc(clip(q['text'], 400))}” — {esc(q.get('speaker') or 'unattributed')}" for q in quotes[:6]))
+            f"> “{esc(clip(q['text'], 400))}” — {esc(_speaker(q))}" for q in quotes[:6]))
     if b.get("event_types"):
         out.context("events: " + esc(", ".join(b["event_types"])))
     if buttons and article_id is not None:
@@ -373,3 +375,9 @@ def digest_messages(digest: Any, *, max_parent_stories: int = 8) -> list[Message
             b = Builder().section(f"*{esc(kind.capitalize())}*\n" + "\n".join(story_line(s) for s in part))
             messages.append(b.build(f"{kind}: " + "; ".join((s.title or s.url) for s in part)))
     return messages
+
+
+def _speaker(q: dict) -> str:
+    """"Lena Sorensen (Fjordlift)": the speaker, with the organisation the article ties them to."""
+    who, org = q.get("speaker") or "unattributed", q.get("speaker_org")
+    return f"{who} ({org})" if org and org != who else who

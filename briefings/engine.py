@@ -18,9 +18,10 @@ from .errors import EmptyArticle, SourceNotFound, UnsupportedContent
 from .extract import extract_html, extract_text, looks_like_html
 from .fetch import Fetcher
 from .kb import load_kb
+from .language import detect_language, language_notes
 from .models import Article, Brief
 from .partners import analyse_partners
-from .quotes import extract_people_and_quotes
+from .quotes import extract_people_and_quotes, paragraph_ids
 from .relevance import event_types, score_relevance
 from .sentences import split_sentences
 from .summarize import summarize
@@ -30,13 +31,14 @@ SAMPLE_ARTICLE = Path(__file__).parent / "samples" / "space-force-partners.html"
 
 def analyse(article: Article) -> Brief:
     kb = load_kb()
+    language = detect_language(article.text, hint=article.language)
     sentences = split_sentences(article.text)
     if not sentences:
         raise EmptyArticle("no sentences were found in the article")
     mentions = kb.find(article.text)
     relevance = score_relevance(article.text, article.title, mentions)
     tldr, summary = summarize(sentences, article.title, k=4 if len(sentences) > 12 else 3)
-    people, quotes = extract_people_and_quotes(sentences)
+    people, quotes = extract_people_and_quotes(sentences, paragraph_ids(article.text, sentences))
     speakers: dict[str, int] = {}
     for q in quotes:
         if q.speaker:
@@ -50,7 +52,7 @@ def analyse(article: Article) -> Brief:
         published=article.published,
         author=article.author,
         site_name=article.site_name,
-        language=article.language,
+        language=language,
         tldr=tldr,
         summary=summary,
         partners=analysis.partners,
@@ -62,6 +64,7 @@ def analyse(article: Article) -> Brief:
         word_count=len(article.text.split()),
         sentence_count=len(sentences),
         engine_version=ENGINE_VERSION,
+        notes=language_notes(language),
     )
 
 

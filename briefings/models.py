@@ -91,9 +91,10 @@ class Subject(BaseModel):
 
 
 class Quote(BaseModel):
-    speaker: str | None
+    speaker: str | None  # a person, or an organisation for a statement attributed to it
     text: str
     sentence_index: int
+    speaker_org: str | None = None  # the organisation the speaker speaks for, where the article gives it
 
 
 class Person(BaseModel):
@@ -127,6 +128,7 @@ class Brief(BaseModel):
     word_count: int
     sentence_count: int
     engine_version: str
+    notes: list[str] = Field(default_factory=list)  # plain caveats for the reader, e.g. a language we only skim
 
     def partners_by_tier(self) -> dict[str, list[Partner]]:
         return partners_by_tier(self.partners)

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .kb import Entity, KnowledgeBase, Mention
+from .language import widen
 from .models import KBFacts, Partner, Person, Sentence, Subject
 
 _RANKS = (r"(?:Gen|Brig|Col|Lt|Maj|Capt|Cmdr|Adm|Sgt|Sen|Rep|Dr|Mr|Mrs|Ms)\.?|General|Colonel|Lieutenant|Major|"
@@ -209,6 +210,13 @@ _PUBLISHER_DOMAINS = {
     "dlr.de": "DLR", "roscosmos.ru": "Roscosmos", "ec.europa.eu": "European Commission",
     "space.commission.europa.eu": "European Commission", "defence.gov.au": "Department of Defence",
 }
+
+
+# the same cues in French, German, Spanish, Portuguese and Italian (briefings/language.py)
+for _cue, _kinds in (("talks", ("talks",)), ("partner", ("agreement", "partner")), ("provider", ("launch",)),
+                     ("host", ("spaceport",)), ("fund", ("fund",))):
+    CUES[_cue] = widen(CUES[_cue], *_kinds)
+_LAUNCH_CONTEXT = widen(_LAUNCH_CONTEXT, "launch", "spaceport")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .kb import Mention
+from .language import WidenedByText
 from .models import Relevance
 
 _LAUNCH = re.compile(
@@ -30,6 +31,10 @@ _POLICY = re.compile(
     r"\b(?:polic(?:y|ies)|regulat\w+|licen[cs]\w*|agreements?|partnerships?|treat(?:y|ies)|cooperation|"
     r"government|ministers?|congress|parliament|budget|funding|contracts?|national security|defen[cs]e|"
     r"sovereign\w*|strategy|strategic|resilien\w+|export|legislation|law|programme|program)\b", re.I)
+
+# launch, space and policy words in French, German, Spanish, Portuguese and Italian count too
+_LAUNCH, _SPACE, _POLICY = (WidenedByText(_LAUNCH, "launch", "spaceport"), WidenedByText(_SPACE, "space"),
+                            WidenedByText(_POLICY, "policy"))
 
 EVENT_TYPES: dict[str, re.Pattern] = {
     "partnership/agreement": re.compile(

@@ -67,6 +67,8 @@ def render_brief(brief: Brief, console: Console | None = None) -> None:
     header.append(f"relevance: {rel.label} ({rel.score:.2f})", style=style)
     if brief.event_types:
         header.append("  ·  events: " + ", ".join(brief.event_types), style="cyan")
+    for note in brief.notes:
+        header.append(f"\nnote: {note}", style="bold yellow")
     parts: list = [header]
     if brief.tldr:
         parts.append(Text.assemble(("\nTL;DR ", "bold magenta"), brief.tldr.text))
@@ -94,7 +96,10 @@ def render_brief(brief: Brief, console: Console | None = None) -> None:
         qt.add_column("Speaker", style="bold", no_wrap=True)
         qt.add_column("Quote")
         for q in brief.quotes:
-            qt.add_row(Text(q.speaker or "(unattributed)"), Text(f"“{q.text}”"))
+            who = q.speaker or "(unattributed)"
+            if q.speaker_org and q.speaker_org != q.speaker:
+                who = f"{who} ({q.speaker_org})"
+            qt.add_row(Text(who), Text(f"“{q.text}”"))
         console.print(qt)
     if brief.people:
         console.print(Text("People: ", style="bold") + Text("; ".join(
