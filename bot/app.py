@@ -7,7 +7,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from . import commands, oauth, render
+from . import commands, oauth, render, watch
 from .home import publish_home
 from .runtime import Runtime
 from .service import answer, brief_url, find_url, user_text
@@ -24,6 +24,7 @@ def create_app(rt: Runtime) -> AsyncApp:
         **oauth.app_kwargs(rt),  # OAuth install flow when SLACK_CLIENT_ID/SECRET are set (bot/oauth.py)
     )
     oauth.register(app, rt)
+    watch.register(app, rt)  # the Brief button of watch alerts
 
     # ---------------------------------------------------------------------------------- /launchbrief
     @app.command("/launchbrief")

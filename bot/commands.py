@@ -15,7 +15,7 @@ from .render import Message, esc, link
 from .runtime import Runtime
 from .service import brief_url, find_url, unescape_slack
 
-SUBCOMMANDS = ("partners", "search", "feeds", "digest", "help", "latest")
+SUBCOMMANDS = ("partners", "search", "feeds", "digest", "watch", "help", "latest")
 
 
 @dataclass
@@ -83,6 +83,10 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | 
             from .digest import digest_command
 
             return await digest_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
+        if cmd.name == "watch":
+            from .watch import watch_command
+
+            return await watch_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
         return render.help_message(cmd.error)
     except BriefingError as exc:
         return render.error_message(exc.message)

@@ -305,6 +305,7 @@ HELP = """*launchbrief* — briefings on space-launch policy news
 • `/launchbrief search <terms>` — search stored articles
 • `/launchbrief feeds [list]` · `feeds add <url>` · `feeds remove <url>` — feeds (changes: admins only)
 • `/launchbrief digest …` — this channel's scheduled digest (`/launchbrief digest help`)
+• `/launchbrief watch <partner | "phrase" | event:type>` — alert this channel on new matching stories (`watch help`)
 • `@launchbrief` in a thread — brief the thread's link, or ask a question about it"""
 
 
