@@ -149,3 +149,28 @@ async def test_a_crash_after_the_claim_is_recovered_from_history_or_posted_once(
     posts = slack.top_level("CW")
     assert len(posts) == 1 and posts[0]["metadata"]["event_payload"]["run_id"] == "dead-run"
     assert [r.state for r in await ws.alerts(rt.store)] == ["posted"]
+
+
+async def test_ledger_and_phrase_match_on_both_databases(store):
+    """The store side on SQLite and PostgreSQL: phrase matching through the full-text index, and two replicas
+    (two Store objects on one database) racing to claim the same (watch, article): one wins."""
+    from briefings.store.repo import Store
+
+    ids = await add_stories(store, [NORWAY_PARTNER, ISAR], prefix="db")
+    watch = await ws.add_watch(store, team_id="T1", channel_id="C1", user_id=None, terms=[], label="x",
+                               created_by="U1")
+    assert watch.cursor_article_id == max(ids)
+    assert await ws.phrase_matches(store, "technology safeguards agreement", ids) == {ids[1]}
+    assert await ws.phrase_matches(store, "agreement safeguards", ids) == set()  # a phrase, not a bag of words
+    other = await Store.open(store.url, migrate=False)
+    try:
+        import asyncio
+
+        first, second = await asyncio.gather(
+            ws.claim_alerts(store, [(watch.id, ids[0]), (watch.id, ids[1])], run_id="r1", target="C1"),
+            ws.claim_alerts(other, [(watch.id, ids[1]), (watch.id, ids[0])], run_id="r2", target="C1"))
+        assert sorted(first + second) == sorted([(watch.id, ids[0]), (watch.id, ids[1])])
+    finally:
+        await other.close()
+    await ws.alerts_done(store, "r1" if first else "r2", state="posted", message_ts="1.0")
+    assert (await ws.watches(store, "T1"))[0].last_alert_at is not None

@@ -106,7 +106,7 @@ async def claim_alerts(store: Store, pairs: list[tuple[int, int]], *, run_id: st
     claimed: list[tuple[int, int]] = []
     now = utcnow()
     async with store._save_lock, store.session() as s, s.begin():
-        for watch_id, article_id in pairs:
+        for watch_id, article_id in sorted(set(pairs)):  # one order for all: two replicas never deadlock
             try:
                 async with s.begin_nested():
                     await s.execute(insert(m.WatchAlert).values(
