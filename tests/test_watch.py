@@ -16,7 +16,7 @@ from briefings.store import models as m
 from briefings.store import watches as ws
 from briefings.watch import WatchError, match, parse_terms
 
-from .slack_client import FORM, action_body, command_body, post
+from .slack_client import FORM, JSON, action_body, command_body, event_body, post
 from .test_bot import bot, slack  # noqa: F401  (fixtures)
 from .test_digest import add_stories
 
@@ -96,6 +96,13 @@ async def test_partner_watch_alerts_once_for_a_partner_not_a_passing_mention(bot
     listed = await command(bot, slack, "watch list", "l")
     assert "Norway" in json.dumps(listed["blocks"]) and "last alert" in json.dumps(listed["blocks"])
 
+    # App Home lists the workspace's watches with their last alert
+    event = {"type": "app_home_opened", "user": "U2", "channel": "D2", "tab": "home", "event_ts": "6.1"}
+    await post(bot.http, bot.url, event_body(event, "Ev-home-watch"), JSON)
+    [home] = await slack.wait_for(lambda: slack.calls_to("views.publish"))
+    text = json.dumps(home.params["view"]["blocks"])
+    assert "*Watches*" in text and "Norway" in text and "<#CW>" in text and "last alert 20" in text
+
 
 async def test_two_matches_in_one_poll_make_one_message_and_dm_watches_go_to_the_user(bot, slack):  # noqa: F811
     rt = bot.rt
@@ -174,3 +181,16 @@ async def test_ledger_and_phrase_match_on_both_databases(store):
         await other.close()
     await ws.alerts_done(store, "r1" if first else "r2", state="posted", message_ts="1.0")
     assert (await ws.watches(store, "T1"))[0].last_alert_at is not None
+
+
+async def test_a_brief_saved_by_a_user_alerts_too_with_its_text_escaped(bot, slack, server):  # noqa: F811
+    from .test_bot import HOSTILE
+
+    await command(bot, slack, "watch Norway", "w")
+    url = server.add("/hostile", HOSTILE)
+    await post(bot.http, bot.url, command_body(url, slack.response_url("brief"), channel_id="COTHER"), FORM)
+    await slack.wait_for(lambda: [r for r in slack.responses if r["_name"] == "brief"])
+    [alert] = await slack.wait_for(lambda: slack.top_level("CW"))
+    raw = json.dumps(alert["blocks"]) + alert["text"]
+    assert "Launch deal" in raw and "<!channel>" not in raw and "<@U123>" not in raw and "<http://evil" not in raw
+    assert "&lt;!channel&gt;" in raw
