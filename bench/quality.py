@@ -52,13 +52,35 @@ def predicted_names(name: str) -> set[str]:
     return names
 
 
+class _Named(str):
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+def load(where: Path) -> list[tuple]:
+    """(name, record) pairs: a folder of ``*.json`` (and ``*.jsonl``) annotated articles, or one ``.jsonl``
+    file such as `launchbrief corrections export` writes."""
+    paths = [where] if where.is_file() else sorted([*where.glob("*.json"), *where.glob("*.jsonl")])
+    out = []
+    for path in paths:
+        if path.suffix == ".jsonl":
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if line.strip():
+                    d = json.loads(line)
+                    out.append((_Named(str(d.get("id") or f"{path.stem}:{i}")), d))
+        else:
+            out.append((path, json.loads(path.read_text(encoding="utf-8"))))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "dev"))
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     folder = Path(args.corpus)
-    files = sorted(folder.glob("*.json"))
+    files = load(folder)
     if not files:
         print(f"no annotated articles in {folder}")
         return 1
@@ -66,8 +88,7 @@ def main() -> int:
     kind_ok = 0
     rel_ok = 0
     rows = []
-    for path in files:
-        d = json.loads(path.read_text(encoding="utf-8"))
+    for path, d in files:
         brief = brief_text(f"{d['title']}\n\n{d['text']}", source=path.name)
         gold = [(g, gold_names(g["name"])) for g in d.get("partners", [])]
         pred = [(p, predicted_names(p.name)) for p in brief.partners]

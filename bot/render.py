@@ -173,8 +173,22 @@ def _as_dict(brief: Any) -> dict[str, Any]:
     return brief if isinstance(brief, dict) else brief.model_dump(mode="json")
 
 
-def partner_line(p: dict[str, Any], with_evidence: bool = True) -> str:
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
+
+
+def correction_note(note: dict[str, Any]) -> str:
+    """A workspace's correction of a line, as shown under it (``note``: label, value, user)."""
+    text = f":pencil2: _corrected: {esc(note.get('label'))}"
+    if note.get("value"):
+        text += f" → {esc(note['value'])}"
+    user = note.get("user") or ""
+    return text + (f" (by <@{user}>)_" if _USER_ID.match(user) else "_")
+
+
+def partner_line(p: dict[str, Any], with_evidence: bool = True, corrections: list[dict] | None = None) -> str:
     bits = [f"*{esc(p['name'])}*", f"_{esc(p['kind'])}_"]
+    if corrections and any(n.get("label") == "not a partner" for n in corrections):
+        bits[0] = f"~{esc(p['name'])}~"  # struck through, still shown: corrected, not silently dropped
     if p.get("role"):
         bits.append(esc(p["role"]))
     line = " · ".join(bits)
@@ -194,6 +208,8 @@ def partner_line(p: dict[str, Any], with_evidence: bool = True) -> str:
         ev = p["evidence"][0]
         where = "headline" if ev["index"] < 0 else f"[{ev['index']}]"
         line += f"\n> {esc(clip(ev['text'], 280))} {where}"  # at the line's start: Slack renders a quote
+    for note in corrections or []:
+        line += "\n      " + correction_note(note)
     return line
 
 
@@ -205,6 +221,8 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
                         f"relevance: {esc(b['relevance']['label'])}") if x]
     headline = link(b.get("url"), title) if b.get("url") else esc(title)
     out.context(f"{headline}  ·  " + "  ·  ".join(meta))
+    if b.get("corrections"):
+        out.context("\n".join(correction_note(n) for n in b["corrections"]))
     if b.get("tldr"):
         out.section(f"*TL;DR* {esc(b['tldr']['text'])}")
     tldr_index = (b.get("tldr") or {}).get("index")
@@ -218,7 +236,9 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
         for key, label in (("established", "Established launch nations"), ("emerging", "Emerging spaceport nations"),
                            ("other", "Other partners")):
             if groups[key]:
-                out.section(f"*{label}*\n" + "\n".join(partner_line(p.model_dump(mode="json"))
+                fixes = b.get("partner_corrections") or {}
+                out.section(f"*{label}*\n" + "\n".join(partner_line(p.model_dump(mode="json"),
+                                                                     corrections=fixes.get(p.name))
                                                         for p in groups[key]))
     quotes = b.get("quotes") or []
     if quotes:

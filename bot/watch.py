@@ -266,8 +266,13 @@ def register(app, rt: Runtime) -> None:
             except (KeyError, IndexError, ValueError):
                 article_id = None
             got = await rt.store.get_brief(article_id) if article_id is not None else None
-            msg = render.brief_message(got[1], article_id=article_id) if got and got[1] else \
-                render.error_message("That brief is no longer stored.")
+            if got and got[1]:
+                from .corrections import marked
+
+                brief = await marked(rt, (body.get("team") or {}).get("id"), article_id, got[1])
+                msg = render.brief_message(brief, article_id=article_id)
+            else:
+                msg = render.error_message("That brief is no longer stored.")
             await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())
 
         rt.spawn(work(), "watch brief")

@@ -188,3 +188,22 @@ class WatchAlert(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (UniqueConstraint("watch_id", "article_id", name="uq_watch_article"),)
+
+
+class Correction(Base):
+    """An analyst's correction of a brief (issue 13), kept per workspace: the corrected line is marked in that
+    workspace's renderings, left out of its partner history, and exported as evaluation data.
+
+    ``kind``: not_partner | wrong_role | wrong_country | missing_partner | not_launch_news; ``partner`` names the
+    corrected partner line (empty for the brief as a whole); ``value`` is the right role / country / name."""
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    partner: Mapped[str] = mapped_column(String(300), default="")
+    value: Mapped[str | None] = mapped_column(String(300))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    engine_version: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
