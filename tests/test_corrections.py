@@ -113,16 +113,30 @@ async def test_a_correction_is_stored_marked_in_the_workspace_left_out_of_histor
     everyone = json.dumps((await answer("all"))["blocks"])
     assert "*Rocket Lab* _company_" in everyone and "*Norway* _country_" not in everyone
 
+    # "missing partner…" opens the same modal for a name; "not launch news" marks the brief as a whole
+    await post(bot.http, bot.url, button("correct_missing", article_id, slack.response_url("miss")), FORM)
+    opened = await slack.wait_for(lambda: slack.calls_to("views.open")[1:])
+    await post(bot.http, bot.url, submission(opened[0].params["view"], "Andoya Space"), FORM)
+    await post(bot.http, bot.url, button("correct_not_news", article_id, slack.response_url("news")), FORM)
+    news = json.dumps((await answer("news"))["blocks"])
+    assert "corrected: not launch news" in news
+    for _ in range(100):
+        if len(await corr.since(rt.store)) == 4:
+            break
+        await asyncio.sleep(0.05)
+
     # the export: annotated articles (ANNOTATION.md) that bench/quality.py reads back
     env = {**os.environ, "DATABASE_URL": rt.settings.database_url}
     out = subprocess.run([sys.executable, "-m", "briefings.cli", "corrections", "export", "--since", "2020-01-01"],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     [record] = [json.loads(line) for line in out.stdout.splitlines()]
-    assert record["url"] == url and record["topic"] == "launch-policy" and "Electron" in record["text"]
+    assert record["url"] == url and record["topic"] == "off-topic" and "Electron" in record["text"]
+    assert {"name": "Andøya Space", "kind": "company", "role": "partner (added by an analyst)"} in record["partners"]
     assert [p["name"] for p in record["not_partners"]] == ["Norway"]
     assert {p["name"]: p["role"] for p in record["partners"]}["Rocket Lab"] == "launch customer"
-    assert {c["kind"] for c in record["corrections"]} == {"not_partner", "wrong_role"}
+    assert {c["kind"] for c in record["corrections"]} == {"not_partner", "wrong_role", "missing_partner",
+                                                          "not_launch_news"}
     later = subprocess.run([sys.executable, "-m", "briefings.cli", "corrections", "export", "--since", "2999-01-01"],
                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert later.returncode == 0 and later.stdout == ""
