@@ -128,8 +128,11 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
     stories: dict[int, DigestStory] = {}  # by cluster: the original of each cluster, others as "also"
     counts: Counter[str] = Counter()
     kb = load_kb()
+    from .corrections import corrected_away
+
+    away = await corrected_away(store, getattr(sub, "team_id", "") or "")  # this workspace's corrections
     for art, brief in rows:
-        partners = [p["name"] for p in brief_partners(brief, kb)]
+        partners = [p["name"] for p in brief_partners(brief, kb) if (art.id, p["name"]) not in away]
         tldr = (brief.get("tldr") or {}).get("text") or ""
         if not _matches(filters, art.title or "", tldr, partners):
             continue

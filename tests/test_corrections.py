@@ -12,6 +12,8 @@ import sys
 import time
 from urllib.parse import urlencode
 
+import pytest
+
 from bot.corrections import marked
 from briefings import corrections as corr
 
@@ -149,3 +151,20 @@ async def test_a_correction_is_stored_marked_in_the_workspace_left_out_of_histor
     fp = int(scored.stdout.split("FP=")[1].split()[0].rstrip(";"))
     assert fp >= 1  # the engine still lists Norway, which the analyst corrected away: scored as a false positive
     assert not slack.errors
+
+
+async def test_digest_partners_line_leaves_out_what_the_workspace_corrected_away(store):
+    from briefings.digest import build_digest
+
+    from .test_digest import add_stories
+
+    [article_id] = await add_stories(store, [NORWAY_PARTNER], prefix="dig")
+    await corr.add(store, corr.CorrectionIn(team_id="T1", article_id=article_id, kind="not_partner",
+                                            partner="Norway", user_id="U1"))
+    ours = await store.upsert_subscription("T1", "C1", cron="0 8 * * *", timezone="UTC", text="daily")
+    theirs = await store.upsert_subscription("T2", "C9", cron="0 8 * * *", timezone="UTC", text="daily")
+    assert "Norway" not in [p.name for p in (await build_digest(store, ours)).partners]
+    assert "Norway" in [p.name for p in (await build_digest(store, theirs)).partners]
+    with pytest.raises(corr.CorrectionError):
+        await corr.add(store, corr.CorrectionIn(team_id="T1", article_id=article_id, kind="wrong_role",
+                                                partner="Atlantis", value="x"))
