@@ -192,8 +192,17 @@ class WatchAlerter:
                                                  metadata={"event_type": EVENT_TYPE,
                                                            "event_payload": {"run_id": run_id}},
                                                  **msg.as_kwargs())
-        except Exception as exc:  # the claim stays; recovery retries after the lease
-            log.warning("watch alert to %s failed, will be retried: %s", where, exc)
+        except Exception as exc:
+            from .digest import PERMANENT_ERRORS, slack_error
+
+            code = slack_error(exc)
+            if code in PERMANENT_ERRORS:  # retrying cannot fix it: close the claim, pause the watches it was for
+                log.warning("watch alert to %s refused (%s): its watches are paused", where, code)
+                rows = await ws.alerts(self.rt.store, run_id=run_id)
+                await ws.alerts_done(self.rt.store, run_id, state="failed", note=code)
+                await ws.set_paused(self.rt.store, sorted({r.watch_id for r in rows}), True)
+                return 0
+            log.warning("watch alert to %s failed, will be retried: %s", where, code or exc)  # the claim stays
             return 0
         await ws.alerts_done(self.rt.store, run_id, state="posted", message_ts=resp.get("ts"))
         return 1

@@ -194,3 +194,16 @@ async def test_a_brief_saved_by_a_user_alerts_too_with_its_text_escaped(bot, sla
     raw = json.dumps(alert["blocks"]) + alert["text"]
     assert "Launch deal" in raw and "<!channel>" not in raw and "<@U123>" not in raw and "<http://evil" not in raw
     assert "&lt;!channel&gt;" in raw
+
+
+async def test_a_channel_that_refuses_posts_pauses_its_watches_instead_of_retrying_forever(bot, slack):  # noqa: F811
+    rt = bot.rt
+    await command(bot, slack, "watch Norway", "w", channel="CGONE")
+    slack.fail[("chat.postMessage", "CGONE")] = "not_in_channel"
+    await add_stories(rt.store, [NORWAY_PARTNER], prefix="gone")
+    await scheduler(rt)._poll()
+    assert [r.state for r in await ws.alerts(rt.store)] == ["failed"]
+    [w] = await ws.watches(rt.store)
+    assert w.paused_at is not None
+    assert await WatchAlerter(rt).recover(lease=timedelta(0)) == 0  # nothing left to retry
+    assert "(paused)" in (await command(bot, slack, "watch list", "l", channel="CGONE"))["blocks"][0]["text"]["text"]
