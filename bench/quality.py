@@ -279,8 +279,24 @@ def score_article(d: dict, brief: Brief, name: str) -> Score:
     return s
 
 
-def folder_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.json") if p.is_file())
+def folder_files(folder: Path) -> list[tuple[str, dict]]:
+    """(name, annotated article) pairs: a folder of ``*.json`` / ``*.jsonl`` files, or one ``.jsonl`` file such as
+    `launchbrief corrections export` writes (one annotated article a line)."""
+    paths = [folder] if folder.is_file() else sorted(p for p in [*folder.glob("*.json"), *folder.glob("*.jsonl")]
+                                                     if p.is_file())
+    out: list[tuple[str, dict]] = []
+    for path in paths:
+        try:
+            if path.suffix == ".jsonl":
+                for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                    if line.strip():
+                        d = json.loads(line)
+                        out.append((str(d.get("id") or f"{path.stem}-{i}"), d))
+            else:
+                out.append((path.name, load_gold(path)))
+        except Exception as exc:  # a bad file is reported, never fatal to the run
+            print(f"  {path.name}: skipped ({type(exc).__name__}: {exc})")
+    return out
 
 
 # ---- cross-validation of the tuned relevance thresholds ------------------------------------------------
@@ -413,24 +429,23 @@ def main(argv: list[str] | None = None) -> int:
             continue
         any_files = True
         total = Score()
-        for path in files:
+        for fname, d in files:
             try:
-                d = load_gold(path)
-                brief = brief_for(d, path.name)
+                brief = brief_for(d, fname)
             except Exception as exc:  # a bad file is reported, never fatal to the run
-                print(f"  {path.name}: skipped ({type(exc).__name__}: {exc})")
+                print(f"  {fname}: skipped ({type(exc).__name__}: {exc})")
                 continue
-            s = score_article(d, brief, path.stem[:48])
+            s = score_article(d, brief, Path(fname).stem[:48])
             total.add(s)
             if args.verbose:
                 for line in s.details:
                     print(line)
             if args.cv:
-                cv_docs.append((folder.name, path.name, d))
+                cv_docs.append((folder.name, fname, d))
             if args.cv and "topic" in d:
-                art = extract_text(article_text(d), source=path.name)
+                art = extract_text(article_text(d), source=fname)
                 feat = relevance_mod.features(art.text, art.title, load_kb().find(art.text))
-                cv_items.append((folder.name, path.name, feat, d["topic"]))
+                cv_items.append((folder.name, fname, feat, d["topic"]))
         print(total.line(folder.name))
         overall.add(total)
     if not any_files:

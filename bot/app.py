@@ -7,7 +7,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from . import commands, oauth, render
+from . import commands, corrections, oauth, render, watch
 from .home import publish_home
 from .runtime import Runtime
 from .service import answer, brief_url, find_url, user_text
@@ -24,6 +24,8 @@ def create_app(rt: Runtime) -> AsyncApp:
         **oauth.app_kwargs(rt),  # OAuth install flow when SLACK_CLIENT_ID/SECRET are set (bot/oauth.py)
     )
     oauth.register(app, rt)
+    watch.register(app, rt)  # the Brief button of watch alerts
+    corrections.register(app, rt)  # the Partners view with a correction menu per line (issue 13)
 
     # ---------------------------------------------------------------------------------- /launchbrief
     @app.command("/launchbrief")
@@ -80,14 +82,6 @@ def create_app(rt: Runtime) -> AsyncApp:
             return render.error_message("That brief is no longer stored."), "ephemeral"
         return render.brief_message(found[1], article_id=None, buttons=False), "in_channel"
 
-    async def partners(found):
-        brief = found[1] if found else {}
-        partner_list = brief.get("partners") or []
-        b = render.Builder().header(f"Partners: {brief.get('title') or 'article'}")
-        b.section("\n".join(render.partner_line(p) for p in partner_list) if partner_list
-                  else "This article names no launch partners.")
-        return b.build("Partners: " + ", ".join(p["name"] for p in partner_list)), "ephemeral"
-
     async def more_like_this(found):
         brief = found[1] if found else {}
         terms = " ".join([p["name"] for p in (brief.get("partners") or [])[:3]] or [brief.get("title") or ""])
@@ -95,7 +89,6 @@ def create_app(rt: Runtime) -> AsyncApp:
         return render.search_message(f"more like “{brief.get('title') or terms}”", hits[:5]), "ephemeral"
 
     button("share_brief", share)
-    button("show_partners", partners)
     button("more_like_this", more_like_this)
 
     # ------------------------------------------------------------------------------ @launchbrief

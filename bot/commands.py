@@ -15,7 +15,7 @@ from .render import Message, esc, link
 from .runtime import Runtime
 from .service import brief_url, find_url, unescape_slack
 
-SUBCOMMANDS = ("partners", "search", "feeds", "digest", "help", "latest")
+SUBCOMMANDS = ("partners", "search", "feeds", "digest", "watch", "help", "latest")
 
 
 @dataclass
@@ -70,9 +70,11 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | 
             return render.latest_message(await rt.store.latest(limit=5))
         if cmd.name == "brief":
             article_id, brief = await brief_url(rt, cmd.args[0])
-            return render.brief_message(brief, article_id=article_id)
+            from .corrections import marked
+
+            return render.brief_message(await marked(rt, team_id, article_id, brief), article_id=article_id)
         if cmd.name == "partners":
-            return await partners(rt, cmd)
+            return await partners(rt, cmd, team_id)
         if cmd.name == "search":
             if not cmd.rest:
                 return render.help_message("Search for what? Try `/launchbrief search spaceport Norway`.")
@@ -83,12 +85,16 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | 
             from .digest import digest_command
 
             return await digest_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
+        if cmd.name == "watch":
+            from .watch import watch_command
+
+            return await watch_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
         return render.help_message(cmd.error)
     except BriefingError as exc:
         return render.error_message(exc.message)
 
 
-async def partners(rt: Runtime, cmd: Command) -> Message:
+async def partners(rt: Runtime, cmd: Command, team_id: str | None = None) -> Message:
     name, since, error = parse_partners_args(cmd.args)
     if error:
         return render.error_message(error)
@@ -98,13 +104,22 @@ async def partners(rt: Runtime, cmd: Command) -> Message:
         ent = kb.by_name(name)
         canonical = ent.name if ent else name
     stats = await rt.store.partner_stats(since=since, name=canonical)
+    from briefings.corrections import corrected_away, removed_counts
+
+    removed = await removed_counts(rt.store, team_id or "", since)  # what this workspace corrected away
+    if removed:
+        stats = [s for s in stats if s.mentions > removed.get(s.entity, 0)]
+        for s in stats:
+            s.mentions -= removed.get(s.entity, 0)
     if name and not stats:
         return render.error_message(f"No stored article names {name} as a launch partner"
                                     + (f" since {since}." if since else "."))
     msg = render.partners_message(stats, title=f"Partner: {canonical}" if name else "Launch partners in the news",
                                   since=since.isoformat() if since else None, country_name=kb.country_name)
     if name:
-        arts = await rt.store.partner_articles(canonical, since=since, limit=8)
+        away = await corrected_away(rt.store, team_id or "") if removed else set()
+        arts = [a for a in await rt.store.partner_articles(canonical, since=since, limit=8 + len(away))
+                if (a.id, canonical) not in away][:8]
         extra = "\n".join(f"• {link(a.url, a.title or a.url)} — {a.published or ''} _({esc(a.role)})_" for a in arts)
         if extra:
             b = render.Builder()

@@ -100,7 +100,8 @@ class DigestPoster:
 
     async def _digest(self, sub, catching_up: bool):
         # A story stored after the cached build is not lost: the cursor moves only to what was included.
-        key = (sub.cursor_article_id or 0, tuple((sub.filters or {}).get("terms", [])), catching_up)
+        key = (sub.cursor_article_id or 0, tuple((sub.filters or {}).get("terms", [])), catching_up,
+               sub.team_id)  # per workspace: its corrections shape the partners line
         now = time.monotonic()
         hit = self._built.get(key)
         if hit is None or now - hit[0] > 30:

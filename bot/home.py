@@ -18,6 +18,13 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
                else (f" :warning: {esc(s.last_error)}" if s.last_error else "")) for s in subs))
     else:
         b.section("*Digest subscriptions*\nNone yet.")
+    from briefings.store.watches import watches
+
+    from .watch import _line
+
+    watched = await watches(rt.store, team_id or "")
+    b.section("*Watches*\n" + ("\n".join(f"• {_line(w)}".replace("you, by DM", f"<@{w.user_id}> by DM")
+                                         for w in watched[:30]) if watched else "None yet: `/launchbrief watch …`."))
     feeds = await rt.store.list_feeds()
     if feeds:
         lines = []

@@ -190,8 +190,22 @@ def role_text(p: dict[str, Any]) -> str:
     return role if role.startswith(family) else (f"{family}: {role}" if role and role != family else family)
 
 
-def partner_line(p: dict[str, Any], with_evidence: bool = True) -> str:
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
+
+
+def correction_note(note: dict[str, Any]) -> str:
+    """A workspace's correction of a line, as shown under it (``note``: label, value, user)."""
+    text = f":pencil2: _corrected: {esc(note.get('label'))}"
+    if note.get("value"):
+        text += f" → {esc(note['value'])}"
+    user = note.get("user") or ""
+    return text + (f" (by <@{user}>)_" if _USER_ID.match(user) else "_")
+
+
+def partner_line(p: dict[str, Any], with_evidence: bool = True, corrections: list[dict] | None = None) -> str:
     bits = [f"*{esc(p['name'])}*", f"_{esc(p['kind'])}_"]
+    if corrections and any(n.get("label") == "not a partner" for n in corrections):
+        bits[0] = f"~{esc(p['name'])}~"  # struck through, still shown: corrected, not silently dropped
     if p.get("role") or p.get("role_family"):
         bits.append(esc(role_text(p)))
     line = " · ".join(bits)
@@ -211,6 +225,8 @@ def partner_line(p: dict[str, Any], with_evidence: bool = True) -> str:
         ev = p["evidence"][0]
         where = "headline" if ev["index"] < 0 else f"[{ev['index']}]"
         line += f"\n> {esc(clip(ev['text'], 280))} {where}"  # at the line's start: Slack renders a quote
+    for note in corrections or []:
+        line += "\n      " + correction_note(note)
     return line
 
 
@@ -224,6 +240,8 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
     out.context(f"{headline}  ·  " + "  ·  ".join(meta))
     for note in b.get("notes") or []:  # e.g. an article in a language the analysis only skims
         out.context(f":warning: {esc(note)}")
+    if b.get("corrections"):
+        out.context("\n".join(correction_note(n) for n in b["corrections"]))
     if b.get("tldr"):
         out.section(f"*TL;DR* {esc(b['tldr']['text'])}")
     tldr_index = (b.get("tldr") or {}).get("index")
@@ -237,7 +255,9 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
         for key, label in (("established", "Established launch nations"), ("emerging", "Emerging spaceport nations"),
                            ("other", "Other partners")):
             if groups[key]:
-                out.section(f"*{label}*\n" + "\n".join(partner_line(p.model_dump(mode="json"))
+                fixes = b.get("partner_corrections") or {}
+                out.section(f"*{label}*\n" + "\n".join(partner_line(p.model_dump(mode="json"),
+                                                                     corrections=fixes.get(p.name))
                                                         for p in groups[key]))
     quotes = b.get("quotes") or []
     if quotes:
@@ -327,6 +347,7 @@ HELP = """*launchbrief* — briefings on space-launch policy news
 • `/launchbrief search <terms>` — search stored articles
 • `/launchbrief feeds [list]` · `feeds add <url>` · `feeds remove <url>` — feeds (changes: admins only)
 • `/launchbrief digest …` — this channel's scheduled digest (`/launchbrief digest help`)
+• `/launchbrief watch <partner | "phrase" | event:type>` — alert this channel on new matching stories (`watch help`)
 • `@launchbrief` in a thread — brief the thread's link, or ask a question about it"""
 
 

@@ -19,7 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from briefings.schedule import fire_times, latest_slot, slot_key, trigger
 from briefings.store.repo import utcnow
 
-from . import observability
+from . import observability, watch
 from .digest import DigestPoster
 from .runtime import Runtime
 
@@ -49,6 +49,7 @@ class DigestScheduler:
 
     async def start(self) -> None:
         await self.poster.recover()
+        await watch.alerter(self.rt).recover()
         for sub in await self.rt.store.subscriptions():
             await self.catch_up_subscription(sub)
             self.schedule(sub)
@@ -109,6 +110,7 @@ class DigestScheduler:
     async def _housekeeping(self) -> None:
         observability.job("recover")
         await self.poster.recover()
+        await watch.alerter(self.rt).recover()
         await self.rt.store.prune_events()
 
     async def _poll(self) -> None:
@@ -122,3 +124,4 @@ class DigestScheduler:
             raise
         observability.feed_poll_report(report)
         log.info("polled %d feeds: %d new articles", len(report.feeds), report.new_articles)
+        await watch.alerter(self.rt).run()  # watchlists: one alert per channel for what this poll stored

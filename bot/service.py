@@ -53,6 +53,10 @@ async def brief_url(rt: Runtime, url: str) -> tuple[int, dict]:
     async with rt.analysis_slots, timed_brief("on_demand"):
         brief: Brief = await asyncio.to_thread(analyse, article)  # CPU-bound: off the event loop
     saved = await rt.store.save(article, brief)
+    if saved.created:  # a brief saved by a user can match watchlists too
+        from .watch import alerter
+
+        rt.spawn(alerter(rt).run(), "watch alerts")
     stored = await rt.store.brief_for_url(article.url or url)
     if stored:
         return stored

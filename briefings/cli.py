@@ -125,6 +125,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 feeds_app = typer.Typer(help="Feeds to follow.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(feeds_app, name="feeds")
+corrections_app = typer.Typer(help="Analysts' corrections of briefs (made in Slack).", no_args_is_help=True)
+app.add_typer(corrections_app, name="corrections")
 
 
 def _run(coro):
@@ -531,6 +533,18 @@ def run_bot() -> None:
     _run(serve(settings, stop_requested))
 
 
+@corrections_app.command("export")
+def corrections_export(since: str = typer.Option(None, help="Only corrections made on or after this date "
+                                                          "(YYYY-MM-DD).")) -> None:
+    """Corrected articles as annotated records (../shared/corpus/ANNOTATION.md format), one JSON object a line:
+    evaluation data for the next engine version (`python bench/quality.py --corpus file.jsonl`)."""
+    from . import corrections
+
+    records = _run(_with_store(lambda store: corrections.export(store, _date(since))))
+    for rec in records:
+        sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     try:
         app(prog_name="launchbrief")
@@ -541,3 +555,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+

@@ -129,8 +129,11 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
     stories: dict[int, DigestStory] = {}  # by cluster: the original of each cluster, others as "also"
     counts: Counter[str] = Counter()
     kb = load_kb()
+    from .corrections import corrected_away
+
+    away = await corrected_away(store, getattr(sub, "team_id", "") or "")  # this workspace's corrections
     for art, brief in rows:
-        listed = brief_partners(brief, kb)
+        listed = [p for p in brief_partners(brief, kb) if (art.id, p["name"]) not in away]
         partners = [p["name"] for p in listed]
         roles = [f"{p['name']} ({p['role_family']})" if p.get("role_family") else p["name"] for p in listed]
         tldr = (brief.get("tldr") or {}).get("text") or ""

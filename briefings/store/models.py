@@ -151,3 +151,59 @@ class SlackEvent(Base):
 
 
 Index("ix_articles_cluster_published", Article.cluster_id, Article.published)
+
+
+class Watch(Base):
+    """A watchlist entry (issue 13): terms that AND together; alerts go to a channel, or to a user by DM.
+
+    ``cursor_article_id`` is the last article checked against it: only articles stored after the watch was set
+    can alert. ``terms`` is a list of :class:`briefings.watch.WatchTerm` dumps."""
+
+    __tablename__ = "watches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32))  # where it was set (and alerts, unless a DM watch)
+    user_id: Mapped[str | None] = mapped_column(String(32))  # set for `watch me`: alerts go to this user by DM
+    terms: Mapped[list] = mapped_column(JSON)
+    label: Mapped[str] = mapped_column(String(500))
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cursor_article_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_alert_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WatchAlert(Base):
+    """Claimed before posting: the unique (watch, article) row is what makes each alert exactly-once."""
+
+    __tablename__ = "watch_alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watches.id", ondelete="CASCADE"))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    run_id: Mapped[str] = mapped_column(String(64), index=True)  # one alert message (several rows share it)
+    target: Mapped[str] = mapped_column(String(32))  # the channel or user the alert goes to
+    state: Mapped[str] = mapped_column(String(16), index=True)  # claimed | posted | failed
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("watch_id", "article_id", name="uq_watch_article"),)
+
+
+class Correction(Base):
+    """An analyst's correction of a brief (issue 13), kept per workspace: the corrected line is marked in that
+    workspace's renderings, left out of its partner history, and exported as evaluation data.
+
+    ``kind``: not_partner | wrong_role | wrong_country | missing_partner | not_launch_news; ``partner`` names the
+    corrected partner line (empty for the brief as a whole); ``value`` is the right role / country / name."""
+
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    partner: Mapped[str] = mapped_column(String(300), default="")
+    value: Mapped[str | None] = mapped_column(String(300))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    engine_version: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
