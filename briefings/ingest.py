@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from .engine import analyse
 from .errors import BriefingError, EmptyArticle, FetchFailed
-from .extract import extract_html, extract_text
 from .feeds import FeedEntry, ParsedFeed, canonical_url, parse_feed
 from .fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
 from .models import Article
@@ -160,7 +158,11 @@ class Ingestor:
                 return None
             try:
                 article = await self._article(entry, parsed)
-                brief = await asyncio.to_thread(analyse, article) if self.opts.analyse else None
+                brief = None
+                if self.opts.analyse:
+                    from .engine import analyse  # imported on first use: feed-only ingest never loads it
+
+                    brief = await asyncio.to_thread(analyse, article)
             except BriefingError as exc:
                 outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
                 return None
@@ -184,6 +186,8 @@ class Ingestor:
     async def _article(self, entry: FeedEntry, parsed: ParsedFeed) -> Article:
         feed_text = "\n\n".join(x for x in (entry.title, entry.summary) if x)
         if self.opts.fetch_pages and entry.link:
+            from .extract import extract_html, extract_text  # trafilatura: loaded only when pages are read
+
             try:
                 page = await self._get(entry.link)
                 if page.content_type.startswith("text/plain"):

@@ -10,11 +10,9 @@ import asyncio
 import hashlib
 import re
 import struct
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from datasketch import MinHash
 from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -24,9 +22,9 @@ from ..models import Article as ArticleModel
 from ..models import Brief
 from . import models as m
 from .db import make_engine, sessionmaker, upgrade
+from .minhash import NUM_PERM, signature  # noqa: F401  (NUM_PERM re-exported)
 
 SAVE_LOCK_KEY = 0x1A0C_B41E  # PostgreSQL advisory lock id for article saves
-NUM_PERM = 64
 NEAR_DUP_JACCARD = 0.5  # estimated Jaccard of word 3-shingles at or above which two articles are one story
 CLUSTER_WINDOW = timedelta(days=14)
 
@@ -35,22 +33,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
-
-
-# CRC-32 as the shingle hash: MinHash only needs a well-mixed 32-bit value per shingle, and crc32 is several
-# times cheaper than datasketch's default SHA-1 (measured: MinHash was the largest cost of feed-only ingest).
-_SEED_MINHASH = MinHash(num_perm=NUM_PERM, seed=7, hashfunc=_crc32)
-_PERMUTATIONS, _SCHEME = _SEED_MINHASH.permutations, _SEED_MINHASH.scheme  # generated once, shared
-
-
-def minhash_of(text_: str) -> MinHash:
-    words = re.findall(r"\w+", text_.lower())
-    mh = MinHash(num_perm=NUM_PERM, seed=7, permutations=_PERMUTATIONS, scheme=_SCHEME, hashfunc=_crc32)
-    shingles = {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
-    mh.update_batch([s.encode("utf-8") for s in shingles])
-    return mh
+def minhash_of(text_: str) -> list[int]:
+    """The article's 64-value MinHash signature (see :mod:`.minhash`; same values datasketch gave)."""
+    return signature(text_)
 
 
 BANDS, ROWS = 16, 4  # 16 bands x 4 rows of a 64-value MinHash: candidates from about Jaccard 0.5 upwards
@@ -225,10 +210,12 @@ class Store:
                 canon = f"urn:launchbrief:feed:{feed_id}:{it.entry_id}"
             else:
                 canon = f"urn:launchbrief:sha256:{chash}"
-            sig = [int(v) for v in minhash_of(it.article.text).hashvalues]
+            sig = minhash_of(it.article.text)
             prepared.append((it, url, canon, chash, sig, lsh_bands(sig)))
         results: list[SaveResult | None] = [None] * len(items)
-        async with self._save_lock, self.session() as s, s.begin():
+        # a Core connection, not an ORM session: the batch is plain multi-row INSERTs (profiled: the ORM bulk
+        # path and session close/reset were most of feed-only ingest's store time)
+        async with self._save_lock, self.engine.begin() as s:
             if self.dialect == "postgresql":
                 await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SAVE_LOCK_KEY})
             canons = [p[2] for p in prepared]
@@ -288,19 +275,19 @@ class Store:
                 new_rows.append((i, it, reason, row, bands))  # inserted below, once cluster ids are real
             if new_clusters:
                 ids = (await s.execute(
-                    insert(m.StoryCluster).returning(m.StoryCluster.id, sort_by_parameter_order=True),
+                    insert(m.StoryCluster.__table__).returning(m.StoryCluster.__table__.c.id, sort_by_parameter_order=True),
                     [{"first_seen": now, "signature": sig16} for sig16 in new_clusters])).scalars().all()
                 for _, _, _, row, _ in new_rows:
                     if row["cluster_id"] is not None and row["cluster_id"] < 0:
                         row["cluster_id"] = ids[-row["cluster_id"] - 1]
             if new_rows:  # Core multi-row INSERT ... RETURNING: no ORM unit of work for a batch of rows
-                ids = (await s.execute(insert(m.Article).returning(m.Article.id, sort_by_parameter_order=True),
+                ids = (await s.execute(insert(m.Article.__table__).returning(m.Article.__table__.c.id, sort_by_parameter_order=True),
                                        [row for _, _, _, row, _ in new_rows])).scalars().all()
                 for (_, _, _, row, _), new_id in zip(new_rows, ids, strict=True):
                     row["id"] = new_id
             band_rows = [{"band": b, "article_id": row["id"]} for _, _, _, row, bands in new_rows for b in set(bands)]
             if band_rows:
-                await s.execute(insert(m.MinhashBand), band_rows)  # executemany
+                await s.execute(insert(m.MinhashBand.__table__), band_rows)  # executemany
             analyses, mentions = [], []
             for i, it, reason, row, _bands in new_rows:
                 if it.brief is not None and reason != "same-content":
@@ -313,9 +300,9 @@ class Store:
                                     for p in it.brief.partners)
                 results[i] = SaveResult(row["id"], True, row["cluster_id"], reason)
             if analyses:
-                await s.execute(insert(m.Analysis), analyses)
+                await s.execute(insert(m.Analysis.__table__), analyses)
             if mentions:
-                await s.execute(insert(m.PartnerMention), mentions)
+                await s.execute(insert(m.PartnerMention.__table__), mentions)
         return [r for r in results if r is not None]
 
     @staticmethod
