@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import struct
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import BigInteger, Integer, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from .. import ENGINE_VERSION
 from ..feeds import canonical_url, content_hash
@@ -237,7 +239,7 @@ class Store:
                 rows = await s.execute(
                     select(m.MinhashBand.band, m.Article.cluster_id, m.Article.minhash)
                     .join(m.Article, m.Article.id == m.MinhashBand.article_id)
-                    .where(m.MinhashBand.band.in_(all_bands), m.Article.fetched_at >= now - CLUSTER_WINDOW))
+                    .where(self._band_in(all_bands), m.Article.fetched_at >= now - CLUSTER_WINDOW))
                 for band, cluster_id, sig in rows:
                     band_index.setdefault(band, []).append((cluster_id, sig or []))
 
@@ -274,20 +276,29 @@ class Store:
                     fetched_at=now)
                 new_rows.append((i, it, reason, row, bands))  # inserted below, once cluster ids are real
             if new_clusters:
-                ids = (await s.execute(
-                    insert(m.StoryCluster.__table__).returning(m.StoryCluster.__table__.c.id, sort_by_parameter_order=True),
-                    [{"first_seen": now, "signature": sig16} for sig16 in new_clusters])).scalars().all()
+                clusters = m.StoryCluster.__table__
+                values = [{"first_seen": now, "signature": sig16} for sig16 in new_clusters]
+                if len(set(new_clusters)) == len(new_clusters):
+                    # RETURNING the key and mapping back: sort_by_parameter_order makes SQLite insert row by
+                    # row (profiled: one driver round trip per row), a plain RETURNING batches them
+                    by_sig = dict((await s.execute(insert(clusters).returning(clusters.c.signature, clusters.c.id),
+                                                   values)).all())
+                    ids = [by_sig[sig16] for sig16 in new_clusters]
+                else:
+                    ids = (await s.execute(insert(clusters).returning(clusters.c.id, sort_by_parameter_order=True),
+                                           values)).scalars().all()
                 for _, _, _, row, _ in new_rows:
                     if row["cluster_id"] is not None and row["cluster_id"] < 0:
                         row["cluster_id"] = ids[-row["cluster_id"] - 1]
             if new_rows:  # Core multi-row INSERT ... RETURNING: no ORM unit of work for a batch of rows
-                ids = (await s.execute(insert(m.Article.__table__).returning(m.Article.__table__.c.id, sort_by_parameter_order=True),
-                                       [row for _, _, _, row, _ in new_rows])).scalars().all()
-                for (_, _, _, row, _), new_id in zip(new_rows, ids, strict=True):
-                    row["id"] = new_id
-            band_rows = [{"band": b, "article_id": row["id"]} for _, _, _, row, bands in new_rows for b in set(bands)]
+                arts = m.Article.__table__  # canonical URLs are unique in the batch: the key to map ids back
+                by_canon = dict((await s.execute(insert(arts).returning(arts.c.canonical_url, arts.c.id),
+                                                 [row for _, _, _, row, _ in new_rows])).all())
+                for _, _, _, row, _ in new_rows:
+                    row["id"] = by_canon[row["canonical_url"]]
+            band_rows = [(b, row["id"]) for _, _, _, row, bands in new_rows for b in set(bands)]
             if band_rows:
-                await s.execute(insert(m.MinhashBand.__table__), band_rows)  # executemany
+                await self._insert_bands(s, band_rows)
             analyses, mentions = [], []
             for i, it, reason, row, _bands in new_rows:
                 if it.brief is not None and reason != "same-content":
@@ -304,6 +315,29 @@ class Store:
             if mentions:
                 await s.execute(insert(m.PartnerMention.__table__), mentions)
         return [r for r in results if r is not None]
+
+    def _band_in(self, bands: list[int]):
+        """``band IN (...)`` as one array/JSON parameter: a batch has ~16 bands per article, and an expanding
+        IN of hundreds of binds cost more to compile than the lookup itself (profiled)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return m.MinhashBand.band == func.any(bindparam("bands", bands, type_=ARRAY(BigInteger)))
+        return m.MinhashBand.band.in_(text("SELECT value FROM json_each(:bands)").bindparams(bands=json.dumps(bands)))
+
+    async def _insert_bands(self, conn, rows: list[tuple[int, int]]) -> None:
+        """All (band, article id) rows in one statement with two parameters (not a per-row executemany)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            bands, ids = [r[0] for r in rows], [r[1] for r in rows]
+            await conn.execute(text("INSERT INTO minhash_bands (band, article_id) "
+                                    "SELECT * FROM unnest(:bands, :ids)").bindparams(
+                bindparam("bands", bands, type_=ARRAY(BigInteger)), bindparam("ids", ids, type_=ARRAY(Integer))))
+        else:
+            await conn.execute(text("INSERT INTO minhash_bands (band, article_id) SELECT "
+                                    "json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:rows)"),
+                               {"rows": json.dumps(rows)})
 
     @staticmethod
     def _best_candidate(sig: list[int], bands: list[int], index: dict) -> int | None:
@@ -368,25 +402,28 @@ class Store:
         return list(hits.values())[:limit]
 
     async def partner_stats(self, *, since: date | None = None, name: str | None = None) -> list[PartnerStat]:
+        """Mentions per partner, with its latest article -- one query (the latest article is an indexed
+        top-1 lookup per partner inside it, not a query per partner)."""
+        pm, p2 = m.PartnerMention, aliased(m.PartnerMention)
+        # mentioned_on is the article's published date, so the newest mention is the newest article
+        latest_id = (select(p2.article_id).where(p2.entity == pm.entity, p2.kind == pm.kind)
+                     .order_by(p2.mentioned_on.desc().nulls_last(), p2.article_id.desc()).limit(1)
+                     .correlate(pm).scalar_subquery())
+        agg = (select(pm.entity, pm.kind, pm.country, func.max(pm.tier).label("tier"),
+                      func.count().label("n"), func.min(pm.mentioned_on).label("first"),
+                      func.max(pm.mentioned_on).label("last"), latest_id.label("latest_id"))
+               .group_by(pm.entity, pm.kind, pm.country))
+        if since:
+            agg = agg.where(pm.mentioned_on >= since)
+        if name:
+            agg = agg.where(func.lower(pm.entity) == name.lower())
+        agg = agg.subquery()
+        q = (select(agg, m.Article.title, m.Article.url)
+             .join(m.Article, m.Article.id == agg.c.latest_id, isouter=True))
         async with self.session() as s:
-            q = (select(m.PartnerMention.entity, m.PartnerMention.kind, m.PartnerMention.country,
-                        func.max(m.PartnerMention.tier), func.count(m.PartnerMention.id),
-                        func.min(m.PartnerMention.mentioned_on), func.max(m.PartnerMention.mentioned_on))
-                 .group_by(m.PartnerMention.entity, m.PartnerMention.kind, m.PartnerMention.country))
-            if since:
-                q = q.where(m.PartnerMention.mentioned_on >= since)
-            if name:
-                q = q.where(func.lower(m.PartnerMention.entity) == name.lower())
             rows = (await s.execute(q)).all()
-            stats = []
-            for entity, kind, country, tier, n, first, last in rows:
-                latest = (await s.execute(
-                    select(m.Article.title, m.Article.url).join(m.PartnerMention,
-                                                                m.PartnerMention.article_id == m.Article.id)
-                    .where(m.PartnerMention.entity == entity, m.PartnerMention.kind == kind)
-                    .order_by(m.Article.published.desc(), m.Article.id.desc()).limit(1))).first()
-                stats.append(PartnerStat(entity, kind, country, tier, n, first, last,
-                                         latest.title if latest else None, latest.url if latest else None))
+        stats = [PartnerStat(r.entity, r.kind, r.country, r.tier, r.n, r.first, r.last, r.title, r.url)
+                 for r in rows]
         stats.sort(key=lambda x: (-x.mentions, x.entity))
         return stats
 
@@ -402,7 +439,9 @@ class Store:
 
     async def latest(self, *, limit: int = 5, since: date | None = None,
                      labels: tuple[str, ...] = ("launch-policy",)) -> list[tuple[m.Article, dict, list[str]]]:
-        """Top recent relevant stories, one per cluster: (article, brief, other sources)."""
+        """Top recent relevant stories, one per cluster: (article, brief, other sources).
+
+        Two queries whatever the limit: the candidates, then the other sources of every chosen cluster."""
         async with self.session() as s:
             q = (select(m.Article, m.Analysis.brief, m.Analysis.relevance_score)
                  .join(m.Analysis, m.Analysis.article_id == m.Article.id)
@@ -412,18 +451,25 @@ class Store:
             if since:
                 q = q.where(m.Article.published >= since)
             rows = (await s.execute(q)).all()
-            out: list[tuple[m.Article, dict, list[str]]] = []
+            chosen: list[tuple[m.Article, dict]] = []
             seen: set[int] = set()
             for art, brief, _score in rows:
                 if art.cluster_id in seen:
                     continue
                 seen.add(art.cluster_id)
-                others = (await s.execute(select(m.Article.source).where(
-                    m.Article.cluster_id == art.cluster_id, m.Article.id != art.id))).scalars().all()
-                out.append((art, brief, sorted({o for o in others if o and o != art.source})))
-                if len(out) >= limit:
+                chosen.append((art, brief))
+                if len(chosen) >= limit:
                     break
-            return out
+            clusters = [a.cluster_id for a, _ in chosen if a.cluster_id is not None]
+            sources: dict[int, list[tuple[int, str | None]]] = {}
+            if clusters:
+                for cid, aid, src in (await s.execute(
+                        select(m.Article.cluster_id, m.Article.id, m.Article.source)
+                        .where(m.Article.cluster_id.in_(clusters)))).all():
+                    sources.setdefault(cid, []).append((aid, src))
+        return [(art, brief, sorted({src for aid, src in sources.get(art.cluster_id, ())
+                                     if aid != art.id and src and src != art.source}))
+                for art, brief in chosen]
 
     async def get_brief(self, article_id: int) -> tuple[m.Article, dict] | None:
         async with self.session() as s:
