@@ -36,3 +36,77 @@ def test_signature_estimates_jaccard():
         true = len(_shingles(a) & _shingles(b)) / len(_shingles(a) | _shingles(b))
         est = sum(x == y for x, y in zip(signature(a), signature(b))) / NUM_PERM
         assert abs(est - true) < 0.2, (keep, true, est)
+
+
+# ------------------------------------------------------------------------------------ single-query reads
+from contextlib import contextmanager  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+
+from sqlalchemy import event  # noqa: E402
+
+from briefings.models import Article, Brief, Partner, Relevance  # noqa: E402
+
+
+@contextmanager
+def count_statements(store):
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", before)
+
+
+def _brief(title: str, partners: list[str], label: str = "launch-policy") -> Brief:
+    return Brief(title=title, source="x", url=None, published=None, language="en", tldr=None, summary=[],
+                 quotes=[], people=[], event_types=[], word_count=60, sentence_count=1, engine_version="test",
+                 relevance=Relevance(label=label, score=0.9),
+                 partners=[Partner(name=p, kind="company", role="launch provider", evidence=[])
+                           for p in partners])
+
+
+async def _fill(store, n_partners: int = 12):
+    """Articles on distinct days; partner k is named by articles k..n-1, so its latest is the last one and
+    its mention count is n - k. Every third story also gets a syndicated copy (same text, another site)."""
+    words = "launch agreement spaceport payload orbit contract booster range polar agency".split()
+    for i in range(n_partners):
+        text = " ".join(f"{words[(i * 7 + j) % len(words)]}{i}x{j}" for j in range(60))
+        art = Article(url=f"https://site{i}.example/story-{i}", source="x", site_name=f"Site {i}",
+                      title=f"Story {i}", published=date(2026, 1, 1) + timedelta(days=i), text=text)
+        await store.save(art, _brief(f"Story {i}", [f"Partner {k}" for k in range(i + 1)]))
+        if i % 3 == 0:
+            copy = art.model_copy(update={"url": f"https://wire.example/copy-{i}", "site_name": "Wire"})
+            await store.save(copy, _brief(f"Story {i}", []))
+
+
+async def test_partner_stats_is_one_query_and_keeps_latest_and_filters(store):
+    await _fill(store)
+    with count_statements(store) as seen:
+        stats = await store.partner_stats()
+    assert len(seen) == 1
+    by = {s.entity: s for s in stats}
+    assert len(by) == 12
+    for k in range(12):
+        s = by[f"Partner {k}"]
+        assert s.mentions == 12 - k
+        assert s.latest_title == "Story 11" and s.latest_url.endswith("story-11")
+        assert s.first_seen == date(2026, 1, 1) + timedelta(days=k) and s.last_seen == date(2026, 1, 12)
+    assert [s.entity for s in stats][:2] == ["Partner 0", "Partner 1"]  # most mentioned first
+    since = {s.entity: s.mentions for s in await store.partner_stats(since=date(2026, 1, 10))}
+    assert since["Partner 0"] == 3 and since["Partner 11"] == 1
+    one = await store.partner_stats(name="partner 5")  # case-insensitive
+    assert [(s.entity, s.mentions, s.latest_title) for s in one] == [("Partner 5", 7, "Story 11")]
+
+
+async def test_latest_is_two_queries_whatever_the_limit(store):
+    await _fill(store)
+    with count_statements(store) as seen:
+        items = await store.latest(limit=8)
+    assert len(seen) == 2
+    assert [a.title for a, _, _ in items] == [f"Story {i}" for i in range(11, 3, -1)]
+    others = {a.title: o for a, _, o in items}
+    assert others["Story 9"] == ["Wire"] and others["Story 6"] == ["Wire"] and others["Story 10"] == []

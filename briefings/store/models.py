@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, func,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -149,3 +149,6 @@ class SlackEvent(Base):
 
 
 Index("ix_articles_cluster_published", Article.cluster_id, Article.published)
+Index("ix_partner_entity_kind_date", PartnerMention.entity, PartnerMention.kind, PartnerMention.mentioned_on,
+      PartnerMention.article_id)  # migration 0005
+Index("ix_partner_entity_lower", func.lower(PartnerMention.entity))  # migration 0005

@@ -1,0 +1,26 @@
+"""indexes for reads at archive scale: a partner's latest mention, partner lookup by name
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-28
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # partner_stats: the newest mention of each (entity, kind) is a top-1 seek on this index
+    op.create_index("ix_partner_entity_kind_date", "partner_mentions",
+                    ["entity", "kind", "mentioned_on", "article_id"])
+    # `partners NAME` and partner_articles compare lower(entity)
+    op.create_index("ix_partner_entity_lower", "partner_mentions", [sa.text("lower(entity)")])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_partner_entity_lower", table_name="partner_mentions")
+    op.drop_index("ix_partner_entity_kind_date", table_name="partner_mentions")
