@@ -110,3 +110,24 @@ async def test_latest_is_two_queries_whatever_the_limit(store):
     assert [a.title for a, _, _ in items] == [f"Story {i}" for i in range(11, 3, -1)]
     others = {a.title: o for a, _, o in items}
     assert others["Story 9"] == ["Wire"] and others["Story 6"] == ["Wire"] and others["Story 10"] == []
+
+
+async def test_near_duplicate_lookup_finds_the_story_without_storing(store):
+    await _fill(store, 6)
+    async with store.session() as s:
+        from sqlalchemy import select
+
+        from briefings.store import models as m
+
+        text, cluster = (await s.execute(select(m.Article.text, m.Article.cluster_id)
+                                         .where(m.Article.title == "Story 4"))).one()
+    words = text.split()
+    edited = " ".join(words[:50] + ["a", "wire", "update"] + words[50:])  # a lightly edited copy
+    before = await store.count_articles()
+    assert await store.near_duplicate_of(edited) == cluster
+    assert await store.near_duplicate_of("An unrelated article about harbour dredging in the Baltic Sea.") is None
+    assert await store.count_articles() == before
+    # a copy older than the clustering window is not a candidate
+    from datetime import UTC, datetime
+
+    assert await store.near_duplicate_of(edited, now=datetime.now(UTC) + timedelta(days=30)) is None

@@ -316,6 +316,21 @@ class Store:
                 await s.execute(insert(m.PartnerMention.__table__), mentions)
         return [r for r in results if r is not None]
 
+    async def near_duplicate_of(self, text_: str, *, now: datetime | None = None) -> int | None:
+        """The story cluster a new article with this text would join as a near-duplicate, or None: the same
+        LSH band lookup :meth:`save_many` makes (one indexed query), without storing anything."""
+        sig = minhash_of(text_)
+        bands = lsh_bands(sig)
+        index: dict[int, list[tuple[int, list[int]]]] = {}
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(m.MinhashBand.band, m.Article.cluster_id, m.Article.minhash)
+                .join(m.Article, m.Article.id == m.MinhashBand.article_id)
+                .where(self._band_in(bands), m.Article.fetched_at >= (now or utcnow()) - CLUSTER_WINDOW))
+            for band, cluster_id, other in rows:
+                index.setdefault(band, []).append((cluster_id, other or []))
+        return self._best_candidate(sig, bands, index)
+
     def _band_in(self, bands: list[int]):
         """``band IN (...)`` as one array/JSON parameter: a batch has ~16 bands per article, and an expanding
         IN of hundreds of binds cost more to compile than the lookup itself (profiled)."""
