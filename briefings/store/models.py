@@ -149,6 +149,6 @@ class SlackEvent(Base):
 
 
 Index("ix_articles_cluster_published", Article.cluster_id, Article.published)
-Index("ix_partner_entity_kind_date", PartnerMention.entity, PartnerMention.kind, PartnerMention.mentioned_on,
-      PartnerMention.article_id)  # migration 0005
+Index("ix_partner_entity_kind_date", PartnerMention.entity, PartnerMention.kind, PartnerMention.country,
+      PartnerMention.mentioned_on, PartnerMention.article_id, PartnerMention.tier)  # migration 0005
 Index("ix_partner_entity_lower", func.lower(PartnerMention.entity))  # migration 0005

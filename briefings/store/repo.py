@@ -420,8 +420,11 @@ class Store:
         """Mentions per partner, with its latest article -- one query (the latest article is an indexed
         top-1 lookup per partner inside it, not a query per partner)."""
         pm, p2 = m.PartnerMention, aliased(m.PartnerMention)
-        # mentioned_on is the article's published date, so the newest mention is the newest article
-        latest_id = (select(p2.article_id).where(p2.entity == pm.entity, p2.kind == pm.kind)
+        # mentioned_on is the article's published date, so the newest mention is the newest article; the
+        # covering index (entity, kind, country, mentioned_on, article_id, tier) serves the GROUP BY in order
+        # and each group's top-1 seek
+        latest_id = (select(p2.article_id).where(p2.entity == pm.entity, p2.kind == pm.kind,
+                                                 p2.country.is_not_distinct_from(pm.country))
                      .order_by(p2.mentioned_on.desc().nulls_last(), p2.article_id.desc()).limit(1)
                      .correlate(pm).scalar_subquery())
         agg = (select(pm.entity, pm.kind, pm.country, func.max(pm.tier).label("tier"),
@@ -460,7 +463,9 @@ class Store:
         async with self.session() as s:
             q = (select(m.Article, m.Analysis.brief, m.Analysis.relevance_score)
                  .join(m.Analysis, m.Analysis.article_id == m.Article.id)
-                 .where(m.Analysis.relevance_label.in_(labels))
+                 # `|| ''` keeps the planner off the label index: walking articles newest first (published
+                 # index) stops after a few rows, while label-first sorted every relevant article (O(archive))
+                 .where((m.Analysis.relevance_label + "").in_(labels))
                  .order_by(m.Article.published.desc(), m.Analysis.relevance_score.desc(), m.Article.id.desc())
                  .limit(limit * 5))
             if since:

@@ -14,9 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # partner_stats: the newest mention of each (entity, kind) is a top-1 seek on this index
+    # partner_stats: covers the GROUP BY (read in index order, no sort) and each partner's newest mention
+    # (a top-1 seek)
     op.create_index("ix_partner_entity_kind_date", "partner_mentions",
-                    ["entity", "kind", "mentioned_on", "article_id"])
+                    ["entity", "kind", "country", "mentioned_on", "article_id", "tier"])
     # `partners NAME` and partner_articles compare lower(entity)
     op.create_index("ix_partner_entity_lower", "partner_mentions", [sa.text("lower(entity)")])
 
