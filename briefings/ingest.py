@@ -40,6 +40,8 @@ class IngestOptions:
     fetch_pages: bool = True  # False: store entries from the feed's own text (no page fetch)
     analyse: bool = True  # False: store articles without a brief (feed-only archiving)
     max_entries: int = 100
+    # after each run, prune page bodies older than this many days (LAUNCHBRIEF_RETENTION_DAYS; None: keep all)
+    retention_days: float | None = field(default_factory=lambda: _retention_days())
 
 
 @dataclass
@@ -62,6 +64,15 @@ class IngestReport:
     @property
     def failed_feeds(self) -> list[FeedOutcome]:
         return [f for f in self.feeds if f.status == "failed"]
+
+
+async def _retention_days() -> float | None:
+    from .config import get_settings
+
+    try:
+        return get_settings().retention_days or None
+    except Exception:  # a bad setting elsewhere must not stop ingest; the CLI/bot report settings errors
+        return None
 
 
 async def check_feed(fetcher: Fetcher, url: str) -> ParsedFeed:
@@ -99,6 +110,14 @@ class Ingestor:
     async def run(self, feeds: list[m.Feed] | None = None) -> IngestReport:
         feeds = feeds if feeds is not None else await self.store.due_feeds(self.clock())
         outcomes = await asyncio.gather(*(self._feed(f) for f in feeds))
+        if self.opts.retention_days:
+            try:
+                pruned = await self.store.prune_bodies(timedelta(days=self.opts.retention_days), now=self.clock())
+                if pruned:
+                    log.info("retention: pruned the bodies of %d articles older than %g days", pruned,
+                             self.opts.retention_days)
+            except Exception:  # retention is housekeeping: never fail an ingest run over it
+                log.exception("pruning old article bodies failed")
         return IngestReport(list(outcomes))
 
     async def _feed(self, feed: m.Feed) -> FeedOutcome:

@@ -131,3 +131,82 @@ async def test_near_duplicate_lookup_finds_the_story_without_storing(store):
     from datetime import UTC, datetime
 
     assert await store.near_duplicate_of(edited, now=datetime.now(UTC) + timedelta(days=30)) is None
+
+
+# ------------------------------------------------------------------------------------------- retention
+async def test_prune_keeps_briefs_partners_and_search_and_shrinks_bodies(store):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from briefings.store import models as m
+
+    await _fill(store, 6)
+    prose = " ".join(f"The launch of the rocket from the spaceport was delayed by the weather, day {k}." for k in
+                     range(40))
+    await store.save(Article(url="https://news.example/prose", source="x", site_name="News", title="Prose",
+                             published=date(2026, 2, 1), text=prose + " Quillwort."), _brief("Prose", ["Partner 0"]))
+    async with store.session() as s:
+        before = {a.id: a.text for a in (await s.execute(select(m.Article))).scalars()}
+    # a body-only word of story 2 (not in its title), searchable before pruning
+    word = before[min(before)].split()[5]
+    hits_before = [h.article_id for h in await store.search(word)]
+    assert hits_before
+    stats_before = {p.entity: p.mentions for p in await store.partner_stats()}
+
+    assert await store.prune_bodies(timedelta(days=30), now=datetime.now(UTC)) == 0  # nothing that old
+    pruned = await store.prune_bodies(timedelta(days=30), now=datetime.now(UTC) + timedelta(days=31))
+    assert pruned == len(before)
+    assert await store.prune_bodies(timedelta(days=30), now=datetime.now(UTC) + timedelta(days=31)) == 0
+
+    async with store.session() as s:
+        after = {a.id: a for a in (await s.execute(select(m.Article))).scalars()}
+        bands = (await s.execute(select(func_count()).select_from(m.MinhashBand))).scalar_one()
+    assert all(after[i].pruned_at is not None for i in before)
+    assert sum(len(a.text) for a in after.values()) < sum(len(t) for t in before.values())
+    assert bands == 0 and all(a.minhash is None for a in after.values())
+    assert [h.article_id for h in await store.search(word)] == hits_before  # search still finds the body word
+    assert [h.title for h in await store.search("quillwort weather")] == ["Prose"]
+    assert len(after[max(before)].text) < len(before[max(before)]) / 3
+    assert {p.entity: p.mentions for p in await store.partner_stats()} == stats_before
+    got = await store.get_brief(min(before))
+    assert got and got[1]["title"]  # the brief stays
+    stats = await store.db_stats()
+    assert stats["articles"] == len(before) and stats["articles pruned"] == len(before)
+    assert stats["partner_mentions"] > 0 and stats["database bytes"] > 0
+
+
+def func_count():
+    from sqlalchemy import func
+
+    return func.count()
+
+
+def test_retention_setting_defaults_to_keep_everything(monkeypatch):
+    from briefings.config import Settings
+
+    monkeypatch.delenv("LAUNCHBRIEF_RETENTION_DAYS", raising=False)
+    assert Settings(_env_file=None).retention_days is None
+    monkeypatch.setenv("LAUNCHBRIEF_RETENTION_DAYS", "")
+    assert Settings(_env_file=None).retention_days is None
+    monkeypatch.setenv("LAUNCHBRIEF_RETENTION_DAYS", "90")
+    assert Settings(_env_file=None).retention_days == 90
+
+
+def test_db_stats_and_prune_commands(tmp_path):
+    from .test_cli import run
+
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"}
+    assert run("brief", "sample", "--save", env=env).returncode == 0
+    stats = run("db", "stats", env=env)
+    assert stats.returncode == 0, stats.stderr.decode()
+    lines = dict(line.rsplit(None, 1) if not line.endswith("MB") else (line[:22].strip(), line[22:].strip())
+                 for line in stats.stdout.decode().splitlines() if line.strip())
+    assert lines["articles"] == "1" and lines["articles pruned"] == "0" and lines["database bytes"].endswith("MB")
+    no_days = run("db", "prune", env=env)
+    assert no_days.returncode == 1 and b"LAUNCHBRIEF_RETENTION_DAYS" in no_days.stderr
+    assert b"Traceback" not in no_days.stderr
+    pruned = run("db", "prune", env={**env, "LAUNCHBRIEF_RETENTION_DAYS": "0.000001"})
+    assert pruned.returncode == 0 and b"pruned the bodies of 1 articles" in pruned.stdout
+    after = run("db", "stats", env=env).stdout.decode()
+    assert any(line.startswith("articles pruned") and line.split()[-1] == "1" for line in after.splitlines())

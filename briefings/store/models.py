@@ -56,6 +56,7 @@ class Article(Base):
     minhash: Mapped[list | None] = mapped_column(JSON)  # near-duplicate signature (datasketch MinHash values)
     summary: Mapped[str | None] = mapped_column(Text)  # the feed entry's summary, as plain text
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    pruned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # body reduced (retention)
     analysis: Mapped[Analysis | None] = relationship(back_populates="article", uselist=False)
     __table_args__ = (UniqueConstraint("feed_id", "entry_id", name="uq_article_feed_entry"),)
 

@@ -53,6 +53,14 @@ def lsh_bands(sig: list[int]) -> list[int]:
     return out
 
 
+def search_words(text_: str) -> str:
+    """A pruned body: each distinct word once, in order of first use (all that full-text search needs)."""
+    seen: dict[str, None] = {}
+    for w in re.findall(r"\w+", text_ or ""):
+        seen.setdefault(w.lower(), None)
+    return " ".join(seen)
+
+
 def _jaccard(a: list[int], b: list[int]) -> float:
     return sum(1 for x, y in zip(a, b) if x == y) / max(len(a), 1)
 
@@ -490,6 +498,59 @@ class Store:
         return [(art, brief, sorted({src for aid, src in sources.get(art.cluster_id, ())
                                      if aid != art.id and src and src != art.source}))
                 for art, brief in chosen]
+
+    # -------------------------------------------------------------- retention and size
+    async def prune_bodies(self, older_than: timedelta, *, now: datetime | None = None, batch: int = 500) -> int:
+        """Reduce the page body of articles fetched before ``now - older_than`` to its distinct words.
+
+        What stays: title, brief, partner mentions, story cluster, content hash (so a re-publication is
+        still recognised) and search (the full-text index is rebuilt from the remaining words by the usual
+        triggers / generated column, so every word still matches; phrases and snippets become approximate).
+        MinHash bands of articles past the clustering window go too: nothing can join those stories any more.
+        Returns the number of articles pruned; running it again prunes nothing new.
+        """
+        now = now or utcnow()
+        cutoff = now - older_than
+        arts = m.Article.__table__
+        total = 0
+        while True:
+            async with self._save_lock, self.engine.begin() as conn:
+                rows = (await conn.execute(select(arts.c.id, arts.c.text).where(
+                    arts.c.fetched_at < cutoff, arts.c.pruned_at.is_(None)).order_by(arts.c.id).limit(batch))).all()
+                if not rows:
+                    break
+                values = [{"pid": r.id, "words": search_words(r.text)} for r in rows]
+                await conn.execute(arts.update().where(arts.c.id == bindparam("pid"))
+                                   .values(text=bindparam("words"), pruned_at=now), values)
+                ids = [r.id for r in rows]
+                if older_than >= CLUSTER_WINDOW:  # younger ones may still gain near-duplicates
+                    await conn.execute(delete(m.MinhashBand.__table__).where(
+                        m.MinhashBand.__table__.c.article_id.in_(ids)))
+                    await conn.execute(arts.update().where(arts.c.id.in_(ids)).values(minhash=None))
+                total += len(rows)
+        return total
+
+    async def db_stats(self) -> dict[str, int]:
+        """Row counts of the archive's tables, pruned articles, and the database size in bytes."""
+        tables = ["articles", "analyses", "partner_mentions", "story_clusters", "minhash_bands", "feeds",
+                  "subscriptions", "digest_ledger", "slack_events"]
+        out: dict[str, int] = {}
+        async with self.engine.connect() as conn:
+            for t in tables:
+                out[t] = (await conn.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
+            out["articles pruned"] = (await conn.execute(select(func.count()).select_from(m.Article.__table__)
+                                                         .where(m.Article.__table__.c.pruned_at.is_not(None)))
+                                      ).scalar_one()
+            out["article text bytes"] = (await conn.execute(
+                select(func.coalesce(func.sum(func.length(m.Article.__table__.c.text)), 0)))).scalar_one()
+            if self.dialect == "postgresql":
+                out["database bytes"] = (await conn.execute(
+                    text("SELECT pg_database_size(current_database())"))).scalar_one()
+            else:
+                pages = (await conn.exec_driver_sql("PRAGMA page_count")).scalar_one()
+                size = (await conn.exec_driver_sql("PRAGMA page_size")).scalar_one()
+                out["database bytes"] = pages * size
+        return out
 
     async def get_brief(self, article_id: int) -> tuple[m.Article, dict] | None:
         async with self.session() as s:

@@ -1,4 +1,4 @@
-"""indexes for reads at archive scale: a partner's latest mention, partner lookup by name
+"""indexes for reads at archive scale (a partner's latest mention, partner lookup by name); articles.pruned_at
 
 Revision ID: 0005
 Revises: 0004
@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # retention (LAUNCHBRIEF_RETENTION_DAYS): when an old article's body was reduced to its search words
+    op.add_column("articles", sa.Column("pruned_at", sa.DateTime(timezone=True), nullable=True))
     # partner_stats: covers the GROUP BY (read in index order, no sort) and each partner's newest mention
     # (a top-1 seek)
     op.create_index("ix_partner_entity_kind_date", "partner_mentions",
@@ -23,5 +25,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("articles", "pruned_at")
     op.drop_index("ix_partner_entity_lower", table_name="partner_mentions")
     op.drop_index("ix_partner_entity_kind_date", table_name="partner_mentions")
