@@ -66,7 +66,7 @@ class IngestReport:
         return [f for f in self.feeds if f.status == "failed"]
 
 
-async def _retention_days() -> float | None:
+def _retention_days() -> float | None:
     from .config import get_settings
 
     try:

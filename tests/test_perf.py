@@ -210,3 +210,17 @@ def test_db_stats_and_prune_commands(tmp_path):
     assert pruned.returncode == 0 and b"pruned the bodies of 1 articles" in pruned.stdout
     after = run("db", "stats", env=env).stdout.decode()
     assert any(line.startswith("articles pruned") and line.split()[-1] == "1" for line in after.splitlines())
+
+
+async def test_ingest_run_applies_retention(store):
+    from datetime import UTC, datetime
+
+    from briefings.ingest import IngestOptions, Ingestor
+
+    assert IngestOptions().retention_days is None or isinstance(IngestOptions().retention_days, float)
+    await _fill(store, 3)
+    later = datetime.now(UTC) + timedelta(days=40)
+    await Ingestor(store, None, IngestOptions(retention_days=None), clock=lambda: later).run([])
+    assert (await store.db_stats())["articles pruned"] == 0  # default: keep everything
+    await Ingestor(store, None, IngestOptions(retention_days=30), clock=lambda: later).run([])
+    assert (await store.db_stats())["articles pruned"] == 4

@@ -241,15 +241,11 @@ class Store:
             by_hash = {r.content_hash: r.cluster_id for r in (await s.execute(
                 select(m.Article.content_hash, m.Article.cluster_id)
                 .where(m.Article.content_hash.in_([p[3] for p in prepared])))).all()}
-            all_bands = list({b for p in prepared for b in p[5]})
-            band_index: dict[int, list[tuple[int, list[int]]]] = {}
-            if all_bands:
-                rows = await s.execute(
-                    select(m.MinhashBand.band, m.Article.cluster_id, m.Article.minhash)
-                    .join(m.Article, m.Article.id == m.MinhashBand.article_id)
-                    .where(self._band_in(all_bands), m.Article.fetched_at >= now - CLUSTER_WINDOW))
-                for band, cluster_id, sig in rows:
-                    band_index.setdefault(band, []).append((cluster_id, sig or []))
+            # items already known by URL, entry or exact content never need the near-duplicate lookup
+            all_bands = list({b for p in prepared
+                              if p[2] not in by_url and p[0].entry_id not in by_entry and p[3] not in by_hash
+                              for b in p[5]})
+            band_index = await self._band_candidates(s, all_bands, now)
 
             new_rows: list[tuple[int, SaveItem, str, dict, list[int]]] = []
             new_clusters: list[str] = []
@@ -329,15 +325,39 @@ class Store:
         LSH band lookup :meth:`save_many` makes (one indexed query), without storing anything."""
         sig = minhash_of(text_)
         bands = lsh_bands(sig)
-        index: dict[int, list[tuple[int, list[int]]]] = {}
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(m.MinhashBand.band, m.Article.cluster_id, m.Article.minhash)
-                .join(m.Article, m.Article.id == m.MinhashBand.article_id)
-                .where(self._band_in(bands), m.Article.fetched_at >= (now or utcnow()) - CLUSTER_WINDOW))
-            for band, cluster_id, other in rows:
-                index.setdefault(band, []).append((cluster_id, other or []))
+            index = await self._band_candidates(conn, bands, now or utcnow())
         return self._best_candidate(sig, bands, index)
+
+    async def _band_candidates(self, conn, bands: list[int], now: datetime,
+                               per_cluster: int = 3) -> dict[int, list[tuple[int, list[int]]]]:
+        """band -> [(cluster id, signature)] of stored articles inside the clustering window sharing a band.
+
+        Two indexed queries: the band hits as plain ints, then the signatures of at most ``per_cluster``
+        articles per cluster (all _best_candidate compares). Profiled under bench/ack.py: reading the JSON
+        signature once per matching *band* made a story with many copies cost O(copies x 16) decodes per save,
+        on the event loop."""
+        if not bands:
+            return {}
+        hits = (await conn.execute(
+            select(m.MinhashBand.band, m.MinhashBand.article_id, m.Article.cluster_id)
+            .join(m.Article, m.Article.id == m.MinhashBand.article_id)
+            .where(self._band_in(bands), m.Article.fetched_at >= now - CLUSTER_WINDOW))).all()
+        chosen: dict[int, list[int]] = {}
+        for _band, aid, cid in hits:
+            ids = chosen.setdefault(cid, [])
+            if aid not in ids and len(ids) < per_cluster:
+                ids.append(aid)
+        wanted = [aid for ids in chosen.values() for aid in ids]
+        sigs: dict[int, list[int]] = {}
+        if wanted:
+            sigs = {aid: sig or [] for aid, sig in (await conn.execute(
+                select(m.Article.id, m.Article.minhash).where(m.Article.id.in_(wanted)))).all()}
+        index: dict[int, list[tuple[int, list[int]]]] = {}
+        for band, aid, cid in hits:
+            if aid in sigs:
+                index.setdefault(band, []).append((cid, sigs[aid]))
+        return index
 
     def _band_in(self, bands: list[int]):
         """``band IN (...)`` as one array/JSON parameter: a batch has ~16 bands per article, and an expanding
