@@ -5,7 +5,8 @@ point at a loopback Slack double in this process; the commands ask for briefs of
 loopback (so each one fetches, extracts, analyses and stores after its ack). Printed:
   * ack latency p50/p99/max (goal: p99 <= 50 ms), and the same for GET /healthz fired at the same
     concurrency in the same run (the baseline: what the server costs with no Bolt work at all);
-  * time from sending the command until its response_url answer arrived (p50/p99/max).
+  * time from sending the command until its response_url answer arrived (p50/p99/max);
+  * the bot process's RSS idle after start (goal <= 120 MB), after the burst, and its peak.
 
 Usage: python bench/ack.py [--n 50] [--rounds 3]
 """
@@ -45,6 +46,17 @@ def fmt(name: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
     return (f"{name:<34} n={len(ms):<4} p50={statistics.median(ms):8.1f} ms  p99={pct(ms, 99):8.1f} ms  "
             f"max={max(ms):8.1f} ms")
+
+
+def proc_rss(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process in MB, from /proc (Linux)."""
+    try:
+        for line in open(f"/proc/{pid}/status", encoding="ascii"):
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def article_server() -> tuple[ThreadingHTTPServer, int]:
@@ -89,6 +101,7 @@ async def main() -> int:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     acks: list[float] = []
+    rss: dict[str, float] = {}
     health: list[float] = []
     answered: list[float] = []
     try:
@@ -102,6 +115,8 @@ async def main() -> int:
                             break
                 except aiohttp.ClientError:
                     await asyncio.sleep(0.1)
+            await asyncio.sleep(1.0)  # let start-up work (scheduler, catch-up) settle
+            rss["idle"] = proc_rss(proc.pid, "VmRSS")
             # warm up: open the keep-alive connections (as Slack's own do) and run one command end to end
             async def get_health() -> None:
                 async with http.get(f"{base}/healthz") as resp:
@@ -142,6 +157,8 @@ async def main() -> int:
                 for x in got:
                     if x["_name"] in sent:
                         answered.append(x["_at"] - sent[x["_name"]])
+        rss["after"] = proc_rss(proc.pid, "VmRSS")
+        rss["peak"] = proc_rss(proc.pid, "VmHWM")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -152,7 +169,9 @@ async def main() -> int:
     print(fmt("GET /healthz (baseline)", health))
     print(fmt("slash command ack", acks))
     print(fmt("command -> response_url answer", answered))
-    print(f"\nack p99 / healthz p99 = {pct(acks, 99) / pct(health, 99):.2f}x;  ack p99 = {pct(acks, 99) * 1000:.1f} ms "
+    print(f"\nbot process RSS: idle after start {rss.get('idle', 0):.1f} MB (goal <= 120 MB), after the burst "
+          f"{rss.get('after', 0):.1f} MB, peak {rss.get('peak', 0):.1f} MB")
+    print(f"ack p99 / healthz p99 = {pct(acks, 99) / pct(health, 99):.2f}x;  ack p99 = {pct(acks, 99) * 1000:.1f} ms "
           f"(goal <= 50 ms)")
     return 0
 

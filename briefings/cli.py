@@ -259,6 +259,31 @@ def feeds_list(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) ->
     console.print(table)
 
 
+@db_app.command("stats")
+def db_stats() -> None:
+    """Print the archive's size: rows per table, pruned articles, text and database bytes."""
+    stats = _run(_with_store(lambda store: store.db_stats()))
+    console = Console()
+    for key, value in stats.items():
+        shown = f"{value / 1e6:,.1f} MB" if key.endswith("bytes") else f"{value:,}"
+        console.print(f"{key:<22}{shown:>16}", markup=False)
+
+
+@db_app.command("prune")
+def db_prune(days: float = typer.Option(None, help="Prune bodies older than this many days "
+                                                   "(default: LAUNCHBRIEF_RETENTION_DAYS).")) -> None:
+    """Reduce old articles' page bodies to their search words (briefs, partners and search stay)."""
+    from datetime import timedelta
+
+    from .config import get_settings
+
+    days = days if days is not None else get_settings().retention_days
+    if not days or days <= 0:
+        fail("no retention set: pass --days N or set LAUNCHBRIEF_RETENTION_DAYS")
+    pruned = _run(_with_store(lambda store: store.prune_bodies(timedelta(days=days))))
+    Console().print(f"pruned the bodies of {pruned} articles older than {days:g} days", markup=False)
+
+
 @app.command()
 def ingest(no_pages: bool = typer.Option(False, "--no-pages", help="Store feed entries without fetching pages."),
            concurrency: int = typer.Option(16, help="Requests in flight at most."),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import __version__
@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     # --- running it (logs) ---
     log_format: str = Field("text", validation_alias=_env("LOG_FORMAT"))  # text | json
     log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
+    # --- archive size ---
+    # days after which an article's page body is reduced to its search words (brief, partners, search kept);
+    # unset or 0: keep every body
+    retention_days: float | None = Field(None, ge=0, validation_alias=_env("LAUNCHBRIEF_RETENTION_DAYS"))
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @lru_cache(maxsize=1)

@@ -177,7 +177,9 @@ def parse_feed(data: bytes, *, url: str | None = None, content_type: str | None 
         return parse_json_feed(data, url=url)
     headers = {"content-type": content_type} if content_type else None
     try:
-        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+        # resolve_relative_uris off: it rewrites links inside entry HTML, which plain_text() drops anyway
+        # (entry links themselves are still resolved); profiled at ~12 % of parse time
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=False)
     except Exception as exc:  # feedparser is defensive, but a parser crash must not stop ingest
         return ParsedFeed(None, None, [], True, f"{type(exc).__name__}: {exc}")
     feed = parsed.get("feed", {}) or {}

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config() -> Config:
+def alembic_config():
+    from alembic.config import Config  # imported when migrating only: alembic (+ mako) is ~10 MB of RSS
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -35,9 +36,41 @@ def make_engine(url: str, **pool) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **pool)
 
 
+def head_revision() -> str | None:
+    """The newest migration's id, read from the scripts without importing alembic; None if not a single head."""
+    revs, downs = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        src = path.read_text(encoding="utf-8")
+        rev = re.search(r'^revision\s*=\s*["\']([^"\']+)["\']', src, re.M)
+        down = re.search(r'^down_revision\s*=\s*["\']([^"\']+)["\']', src, re.M)
+        if rev:
+            revs.add(rev.group(1))
+        if down:
+            downs.add(down.group(1))
+    heads = revs - downs
+    return heads.pop() if len(heads) == 1 else None
+
+
+async def _at_head(engine: AsyncEngine) -> bool:
+    head = head_revision()
+    if head is None:
+        return False
+    try:
+        async with engine.connect() as conn:
+            current = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).scalars().all()
+    except Exception:  # no version table yet: a fresh database
+        return False
+    return current == [head]
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision`` (idempotent)."""
+    """Apply migrations up to ``revision`` (idempotent). A database already at head is left alone without
+    loading alembic (~10 MB of RSS the running bot would otherwise keep)."""
+    if revision == "head" and await _at_head(engine):
+        return
     def run(connection) -> None:
+        from alembic import command
+
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, func,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -56,6 +56,7 @@ class Article(Base):
     minhash: Mapped[list | None] = mapped_column(JSON)  # near-duplicate signature (datasketch MinHash values)
     summary: Mapped[str | None] = mapped_column(Text)  # the feed entry's summary, as plain text
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    pruned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # body reduced (retention)
     analysis: Mapped[Analysis | None] = relationship(back_populates="article", uselist=False)
     __table_args__ = (UniqueConstraint("feed_id", "entry_id", name="uq_article_feed_entry"),)
 
@@ -207,3 +208,6 @@ class Correction(Base):
     user_id: Mapped[str | None] = mapped_column(String(32))
     engine_version: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+Index("ix_partner_entity_kind_date", PartnerMention.entity, PartnerMention.kind, PartnerMention.country,
+      PartnerMention.mentioned_on, PartnerMention.article_id, PartnerMention.tier)  # migration 0009_perf
+Index("ix_partner_entity_lower", func.lower(PartnerMention.entity))  # migration 0009_perf

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import re
 import struct
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from datasketch import MinHash
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import BigInteger, Integer, bindparam, delete, func, insert, or_, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import aliased
 
 from .. import ENGINE_VERSION
 from ..errors import BriefingError
@@ -25,9 +25,9 @@ from ..models import Article as ArticleModel
 from ..models import Brief
 from . import models as m
 from .db import make_engine, sessionmaker, upgrade
+from .minhash import NUM_PERM, signature  # noqa: F401  (NUM_PERM re-exported)
 
 SAVE_LOCK_KEY = 0x1A0C_B41E  # PostgreSQL advisory lock id for article saves
-NUM_PERM = 64
 NEAR_DUP_JACCARD = 0.5  # estimated Jaccard of word 3-shingles at or above which two articles are one story
 CLUSTER_WINDOW = timedelta(days=14)
 URL_MAX = 2048  # the URL columns' length
@@ -37,22 +37,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _crc32(data: bytes) -> int:
-    return zlib.crc32(data)
-
-
-# CRC-32 as the shingle hash: MinHash only needs a well-mixed 32-bit value per shingle, and crc32 is several
-# times cheaper than datasketch's default SHA-1 (measured: MinHash was the largest cost of feed-only ingest).
-_SEED_MINHASH = MinHash(num_perm=NUM_PERM, seed=7, hashfunc=_crc32)
-_PERMUTATIONS, _SCHEME = _SEED_MINHASH.permutations, _SEED_MINHASH.scheme  # generated once, shared
-
-
-def minhash_of(text_: str) -> MinHash:
-    words = re.findall(r"\w+", text_.lower())
-    mh = MinHash(num_perm=NUM_PERM, seed=7, permutations=_PERMUTATIONS, scheme=_SCHEME, hashfunc=_crc32)
-    shingles = {" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
-    mh.update_batch([s.encode("utf-8") for s in shingles])
-    return mh
+def minhash_of(text_: str) -> list[int]:
+    """The article's 64-value MinHash signature (see :mod:`.minhash`; same values datasketch gave)."""
+    return signature(text_)
 
 
 BANDS, ROWS = 16, 4  # 16 bands x 4 rows of a 64-value MinHash: candidates from about Jaccard 0.5 upwards
@@ -66,6 +53,14 @@ def lsh_bands(sig: list[int]) -> list[int]:
         digest = hashlib.blake2b(_BAND.pack(b, *sig[b * ROWS:(b + 1) * ROWS]), digest_size=8).digest()
         out.append(int.from_bytes(digest, "big", signed=True))
     return out
+
+
+def search_words(text_: str) -> str:
+    """A pruned body: each distinct word once, in order of first use (all that full-text search needs)."""
+    seen: dict[str, None] = {}
+    for w in re.findall(r"\w+", text_ or ""):
+        seen.setdefault(w.lower(), None)
+    return " ".join(seen)
 
 
 def _jaccard(a: list[int], b: list[int]) -> float:
@@ -269,10 +264,12 @@ class Store:
                 canon = f"urn:launchbrief:sha256:{chash}"
             if len(canon) > URL_MAX:  # still one identity per URL, and it fits the unique column
                 canon = "urn:launchbrief:url-sha256:" + hashlib.sha256(canon.encode("utf-8")).hexdigest()
-            sig = [int(v) for v in minhash_of(it.article.text).hashvalues]
+            sig = minhash_of(it.article.text)
             prepared.append((it, url, canon, chash, sig, lsh_bands(sig)))
         results: list[SaveResult | None] = [None] * len(items)
-        async with self._save_lock, self.session() as s, s.begin():
+        # a Core connection, not an ORM session: the batch is plain multi-row INSERTs (profiled: the ORM bulk
+        # path and session close/reset were most of feed-only ingest's store time)
+        async with self._save_lock, self.engine.begin() as s:
             if self.dialect == "postgresql":
                 await s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SAVE_LOCK_KEY})
             canons = [p[2] for p in prepared]
@@ -288,15 +285,11 @@ class Store:
             by_hash = {r.content_hash: r.cluster_id for r in (await s.execute(
                 select(m.Article.content_hash, m.Article.cluster_id)
                 .where(m.Article.content_hash.in_([p[3] for p in prepared])))).all()}
-            all_bands = list({b for p in prepared for b in p[5]})
-            band_index: dict[int, list[tuple[int, list[int]]]] = {}
-            if all_bands:
-                rows = await s.execute(
-                    select(m.MinhashBand.band, m.Article.cluster_id, m.Article.minhash)
-                    .join(m.Article, m.Article.id == m.MinhashBand.article_id)
-                    .where(m.MinhashBand.band.in_(all_bands), m.Article.fetched_at >= now - CLUSTER_WINDOW))
-                for band, cluster_id, sig in rows:
-                    band_index.setdefault(band, []).append((cluster_id, sig or []))
+            # items already known by URL, entry or exact content never need the near-duplicate lookup
+            all_bands = list({b for p in prepared
+                              if p[2] not in by_url and p[0].entry_id not in by_entry and p[3] not in by_hash
+                              for b in p[5]})
+            band_index = await self._band_candidates(s, all_bands, now)
 
             new_rows: list[tuple[int, SaveItem, str, dict, list[int]]] = []
             new_clusters: list[str] = []
@@ -335,20 +328,29 @@ class Store:
                     fetched_at=now)
                 new_rows.append((i, it, reason, row, bands))  # inserted below, once cluster ids are real
             if new_clusters:
-                ids = (await s.execute(
-                    insert(m.StoryCluster).returning(m.StoryCluster.id, sort_by_parameter_order=True),
-                    [{"first_seen": now, "signature": sig16} for sig16 in new_clusters])).scalars().all()
+                clusters = m.StoryCluster.__table__
+                values = [{"first_seen": now, "signature": sig16} for sig16 in new_clusters]
+                if len(set(new_clusters)) == len(new_clusters):
+                    # RETURNING the key and mapping back: sort_by_parameter_order makes SQLite insert row by
+                    # row (profiled: one driver round trip per row), a plain RETURNING batches them
+                    by_sig = dict((await s.execute(insert(clusters).returning(clusters.c.signature, clusters.c.id),
+                                                   values)).all())
+                    ids = [by_sig[sig16] for sig16 in new_clusters]
+                else:
+                    ids = (await s.execute(insert(clusters).returning(clusters.c.id, sort_by_parameter_order=True),
+                                           values)).scalars().all()
                 for _, _, _, row, _ in new_rows:
                     if row["cluster_id"] is not None and row["cluster_id"] < 0:
                         row["cluster_id"] = ids[-row["cluster_id"] - 1]
             if new_rows:  # Core multi-row INSERT ... RETURNING: no ORM unit of work for a batch of rows
-                ids = (await s.execute(insert(m.Article).returning(m.Article.id, sort_by_parameter_order=True),
-                                       [row for _, _, _, row, _ in new_rows])).scalars().all()
-                for (_, _, _, row, _), new_id in zip(new_rows, ids, strict=True):
-                    row["id"] = new_id
-            band_rows = [{"band": b, "article_id": row["id"]} for _, _, _, row, bands in new_rows for b in set(bands)]
+                arts = m.Article.__table__  # canonical URLs are unique in the batch: the key to map ids back
+                by_canon = dict((await s.execute(insert(arts).returning(arts.c.canonical_url, arts.c.id),
+                                                 [row for _, _, _, row, _ in new_rows])).all())
+                for _, _, _, row, _ in new_rows:
+                    row["id"] = by_canon[row["canonical_url"]]
+            band_rows = [(b, row["id"]) for _, _, _, row, bands in new_rows for b in set(bands)]
             if band_rows:
-                await s.execute(insert(m.MinhashBand), band_rows)  # executemany
+                await self._insert_bands(s, band_rows)
             analyses, mentions = [], []
             for i, it, reason, row, _bands in new_rows:
                 if it.brief is not None and reason != "same-content":
@@ -362,10 +364,72 @@ class Store:
                                     for p in it.brief.partners)
                 results[i] = SaveResult(row["id"], True, row["cluster_id"], reason)
             if analyses:
-                await s.execute(insert(m.Analysis), analyses)
+                await s.execute(insert(m.Analysis.__table__), analyses)
             if mentions:
-                await s.execute(insert(m.PartnerMention), mentions)
+                await s.execute(insert(m.PartnerMention.__table__), mentions)
         return [r for r in results if r is not None]
+
+    async def near_duplicate_of(self, text_: str, *, now: datetime | None = None) -> int | None:
+        """The story cluster a new article with this text would join as a near-duplicate, or None: the same
+        LSH band lookup :meth:`save_many` makes (one indexed query), without storing anything."""
+        sig = minhash_of(text_)
+        bands = lsh_bands(sig)
+        async with self.engine.connect() as conn:
+            index = await self._band_candidates(conn, bands, now or utcnow())
+        return self._best_candidate(sig, bands, index)
+
+    async def _band_candidates(self, conn, bands: list[int], now: datetime,
+                               per_cluster: int = 3) -> dict[int, list[tuple[int, list[int]]]]:
+        """band -> [(cluster id, signature)] of stored articles inside the clustering window sharing a band.
+
+        Two indexed queries: the band hits as plain ints, then the signatures of at most ``per_cluster``
+        articles per cluster (all _best_candidate compares). Profiled under bench/ack.py: reading the JSON
+        signature once per matching *band* made a story with many copies cost O(copies x 16) decodes per save,
+        on the event loop."""
+        if not bands:
+            return {}
+        hits = (await conn.execute(
+            select(m.MinhashBand.band, m.MinhashBand.article_id, m.Article.cluster_id)
+            .join(m.Article, m.Article.id == m.MinhashBand.article_id)
+            .where(self._band_in(bands), m.Article.fetched_at >= now - CLUSTER_WINDOW))).all()
+        chosen: dict[int, list[int]] = {}
+        for _band, aid, cid in hits:
+            ids = chosen.setdefault(cid, [])
+            if aid not in ids and len(ids) < per_cluster:
+                ids.append(aid)
+        wanted = [aid for ids in chosen.values() for aid in ids]
+        sigs: dict[int, list[int]] = {}
+        if wanted:
+            sigs = {aid: sig or [] for aid, sig in (await conn.execute(
+                select(m.Article.id, m.Article.minhash).where(m.Article.id.in_(wanted)))).all()}
+        index: dict[int, list[tuple[int, list[int]]]] = {}
+        for band, aid, cid in hits:
+            if aid in sigs:
+                index.setdefault(band, []).append((cid, sigs[aid]))
+        return index
+
+    def _band_in(self, bands: list[int]):
+        """``band IN (...)`` as one array/JSON parameter: a batch has ~16 bands per article, and an expanding
+        IN of hundreds of binds cost more to compile than the lookup itself (profiled)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return m.MinhashBand.band == func.any(bindparam("bands", bands, type_=ARRAY(BigInteger)))
+        return m.MinhashBand.band.in_(text("SELECT value FROM json_each(:bands)").bindparams(bands=json.dumps(bands)))
+
+    async def _insert_bands(self, conn, rows: list[tuple[int, int]]) -> None:
+        """All (band, article id) rows in one statement with two parameters (not a per-row executemany)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            bands, ids = [r[0] for r in rows], [r[1] for r in rows]
+            await conn.execute(text("INSERT INTO minhash_bands (band, article_id) "
+                                    "SELECT * FROM unnest(:bands, :ids)").bindparams(
+                bindparam("bands", bands, type_=ARRAY(BigInteger)), bindparam("ids", ids, type_=ARRAY(Integer))))
+        else:
+            await conn.execute(text("INSERT INTO minhash_bands (band, article_id) SELECT "
+                                    "json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:rows)"),
+                               {"rows": json.dumps(rows)})
 
     @staticmethod
     def _best_candidate(sig: list[int], bands: list[int], index: dict) -> int | None:
@@ -451,25 +515,31 @@ class Store:
         return SearchResults(list(hits.values())[:limit], cut=cut, note=note)
 
     async def partner_stats(self, *, since: date | None = None, name: str | None = None) -> list[PartnerStat]:
+        """Mentions per partner, with its latest article -- one query (the latest article is an indexed
+        top-1 lookup per partner inside it, not a query per partner)."""
+        pm, p2 = m.PartnerMention, aliased(m.PartnerMention)
+        # mentioned_on is the article's published date, so the newest mention is the newest article; the
+        # covering index (entity, kind, country, mentioned_on, article_id, tier) serves the GROUP BY in order
+        # and each group's top-1 seek
+        latest_id = (select(p2.article_id).where(p2.entity == pm.entity, p2.kind == pm.kind,
+                                                 p2.country.is_not_distinct_from(pm.country))
+                     .order_by(p2.mentioned_on.desc().nulls_last(), p2.article_id.desc()).limit(1)
+                     .correlate(pm).scalar_subquery())
+        agg = (select(pm.entity, pm.kind, pm.country, func.max(pm.tier).label("tier"),
+                      func.count().label("n"), func.min(pm.mentioned_on).label("first"),
+                      func.max(pm.mentioned_on).label("last"), latest_id.label("latest_id"))
+               .group_by(pm.entity, pm.kind, pm.country))
+        if since:
+            agg = agg.where(pm.mentioned_on >= since)
+        if name:
+            agg = agg.where(func.lower(pm.entity) == name.lower())
+        agg = agg.subquery()
+        q = (select(agg, m.Article.title, m.Article.url)
+             .join(m.Article, m.Article.id == agg.c.latest_id, isouter=True))
         async with self.session() as s:
-            q = (select(m.PartnerMention.entity, m.PartnerMention.kind, m.PartnerMention.country,
-                        func.max(m.PartnerMention.tier), func.count(m.PartnerMention.id),
-                        func.min(m.PartnerMention.mentioned_on), func.max(m.PartnerMention.mentioned_on))
-                 .group_by(m.PartnerMention.entity, m.PartnerMention.kind, m.PartnerMention.country))
-            if since:
-                q = q.where(m.PartnerMention.mentioned_on >= since)
-            if name:
-                q = q.where(func.lower(m.PartnerMention.entity) == name.lower())
             rows = (await s.execute(q)).all()
-            stats = []
-            for entity, kind, country, tier, n, first, last in rows:
-                latest = (await s.execute(
-                    select(m.Article.title, m.Article.url).join(m.PartnerMention,
-                                                                m.PartnerMention.article_id == m.Article.id)
-                    .where(m.PartnerMention.entity == entity, m.PartnerMention.kind == kind)
-                    .order_by(m.Article.published.desc(), m.Article.id.desc()).limit(1))).first()
-                stats.append(PartnerStat(entity, kind, country, tier, n, first, last,
-                                         latest.title if latest else None, latest.url if latest else None))
+        stats = [PartnerStat(r.entity, r.kind, r.country, r.tier, r.n, r.first, r.last, r.title, r.url)
+                 for r in rows]
         stats.sort(key=lambda x: (-x.mentions, x.entity))
         return stats
 
@@ -485,28 +555,92 @@ class Store:
 
     async def latest(self, *, limit: int = 5, since: date | None = None,
                      labels: tuple[str, ...] = ("launch-policy",)) -> list[tuple[m.Article, dict, list[str]]]:
-        """Top recent relevant stories, one per cluster: (article, brief, other sources)."""
+        """Top recent relevant stories, one per cluster: (article, brief, other sources).
+
+        Two queries whatever the limit: the candidates, then the other sources of every chosen cluster."""
         async with self.session() as s:
             q = (select(m.Article, m.Analysis.brief, m.Analysis.relevance_score)
                  .join(m.Analysis, m.Analysis.article_id == m.Article.id)
-                 .where(m.Analysis.relevance_label.in_(labels))
+                 # `|| ''` keeps the planner off the label index: walking articles newest first (published
+                 # index) stops after a few rows, while label-first sorted every relevant article (O(archive))
+                 .where((m.Analysis.relevance_label + "").in_(labels))
                  .order_by(m.Article.published.desc(), m.Analysis.relevance_score.desc(), m.Article.id.desc())
                  .limit(limit * 5))
             if since:
                 q = q.where(m.Article.published >= since)
             rows = (await s.execute(q)).all()
-            out: list[tuple[m.Article, dict, list[str]]] = []
+            chosen: list[tuple[m.Article, dict]] = []
             seen: set[int] = set()
             for art, brief, _score in rows:
                 if art.cluster_id in seen:
                     continue
                 seen.add(art.cluster_id)
-                others = (await s.execute(select(m.Article.source).where(
-                    m.Article.cluster_id == art.cluster_id, m.Article.id != art.id))).scalars().all()
-                out.append((art, brief, sorted({o for o in others if o and o != art.source})))
-                if len(out) >= limit:
+                chosen.append((art, brief))
+                if len(chosen) >= limit:
                     break
-            return out
+            clusters = [a.cluster_id for a, _ in chosen if a.cluster_id is not None]
+            sources: dict[int, list[tuple[int, str | None]]] = {}
+            if clusters:
+                for cid, aid, src in (await s.execute(
+                        select(m.Article.cluster_id, m.Article.id, m.Article.source)
+                        .where(m.Article.cluster_id.in_(clusters)))).all():
+                    sources.setdefault(cid, []).append((aid, src))
+        return [(art, brief, sorted({src for aid, src in sources.get(art.cluster_id, ())
+                                     if aid != art.id and src and src != art.source}))
+                for art, brief in chosen]
+
+    # -------------------------------------------------------------- retention and size
+    async def prune_bodies(self, older_than: timedelta, *, now: datetime | None = None, batch: int = 500) -> int:
+        """Reduce the page body of articles fetched before ``now - older_than`` to its distinct words.
+
+        What stays: title, brief, partner mentions, story cluster, content hash (so a re-publication is
+        still recognised) and search (the full-text index is rebuilt from the remaining words by the usual
+        triggers / generated column, so every word still matches; phrases and snippets become approximate).
+        MinHash bands of articles past the clustering window go too: nothing can join those stories any more.
+        Returns the number of articles pruned; running it again prunes nothing new.
+        """
+        now = now or utcnow()
+        cutoff = now - older_than
+        arts = m.Article.__table__
+        total = 0
+        while True:
+            async with self._save_lock, self.engine.begin() as conn:
+                rows = (await conn.execute(select(arts.c.id, arts.c.text).where(
+                    arts.c.fetched_at < cutoff, arts.c.pruned_at.is_(None)).order_by(arts.c.id).limit(batch))).all()
+                if not rows:
+                    break
+                values = [{"pid": r.id, "words": search_words(r.text)} for r in rows]
+                await conn.execute(arts.update().where(arts.c.id == bindparam("pid"))
+                                   .values(text=bindparam("words"), pruned_at=now), values)
+                ids = [r.id for r in rows]
+                if older_than >= CLUSTER_WINDOW:  # younger ones may still gain near-duplicates
+                    await conn.execute(delete(m.MinhashBand.__table__).where(
+                        m.MinhashBand.__table__.c.article_id.in_(ids)))
+                    await conn.execute(arts.update().where(arts.c.id.in_(ids)).values(minhash=None))
+                total += len(rows)
+        return total
+
+    async def db_stats(self) -> dict[str, int]:
+        """Row counts of the archive's tables, pruned articles, and the database size in bytes."""
+        tables = ["articles", "analyses", "partner_mentions", "story_clusters", "minhash_bands", "feeds",
+                  "subscriptions", "digest_ledger", "slack_events"]
+        out: dict[str, int] = {}
+        async with self.engine.connect() as conn:
+            for t in tables:
+                out[t] = (await conn.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one()
+            out["articles pruned"] = (await conn.execute(select(func.count()).select_from(m.Article.__table__)
+                                                         .where(m.Article.__table__.c.pruned_at.is_not(None)))
+                                      ).scalar_one()
+            out["article text bytes"] = (await conn.execute(
+                select(func.coalesce(func.sum(func.length(m.Article.__table__.c.text)), 0)))).scalar_one()
+            if self.dialect == "postgresql":
+                out["database bytes"] = (await conn.execute(
+                    text("SELECT pg_database_size(current_database())"))).scalar_one()
+            else:
+                pages = (await conn.exec_driver_sql("PRAGMA page_count")).scalar_one()
+                size = (await conn.exec_driver_sql("PRAGMA page_size")).scalar_one()
+                out["database bytes"] = pages * size
+        return out
 
     async def get_brief(self, article_id: int) -> tuple[m.Article, dict] | None:
         async with self.session() as s:
