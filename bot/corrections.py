@@ -144,9 +144,8 @@ def register(app, rt: Runtime) -> None:
         await ack()
 
         async def work():
-            try:
-                article_id = int(body["actions"][0]["value"])
-            except (KeyError, IndexError, ValueError):
+            article_id = _article_id(body)
+            if article_id is None:
                 return
             await save(corr.CorrectionIn(team_id=(body.get("team") or {}).get("id") or "", article_id=article_id,
                                          kind="not_launch_news", user_id=(body.get("user") or {}).get("id")),
@@ -159,9 +158,8 @@ def register(app, rt: Runtime) -> None:
         await ack()
 
         async def work():
-            try:
-                article_id = int(body["actions"][0]["value"])
-            except (KeyError, IndexError, ValueError):
+            article_id = _article_id(body)
+            if article_id is None:
                 return
             await client.views_open(trigger_id=body["trigger_id"], view=modal(
                 "missing_partner", article_id, "", (body.get("team") or {}).get("id") or "",
@@ -188,3 +186,11 @@ def register(app, rt: Runtime) -> None:
             return
         await ack()  # the modal closes; the correction is stored after the ack
         rt.spawn(save(c), "save correction")
+
+
+def _article_id(body: dict) -> int | None:
+    """The article id a button carries as its value, or None for a malformed payload."""
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
