@@ -97,7 +97,7 @@ async def main() -> int:
     env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "PORT": str(port), "HOST": "127.0.0.1", "LAUNCHBRIEF_ALLOW_LOOPBACK_URLS": "true",
                 "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/ack.sqlite3"})
-    proc = subprocess.Popen([sys.executable, "-m", "briefings.cli", "run"], env=env, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     acks: list[float] = []

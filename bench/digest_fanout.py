@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.runtime import Runtime  # noqa: E402
-from bot.scheduler import DigestScheduler  # noqa: E402
-from briefings.config import Settings  # noqa: E402
+from bot.digests.scheduler import DigestScheduler  # noqa: E402
+from bot.config import Settings  # noqa: E402
 from briefings.engine import brief_text  # noqa: E402
 from briefings.models import Article  # noqa: E402
 from tests.slack_client import SECRET, TOKEN  # noqa: E402

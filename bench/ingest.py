@@ -116,8 +116,8 @@ def worker_reader(port: int, feeds: int, workers: int, db: str) -> dict:
 
 def worker_ours(port: int, feeds: int, workers: int, db: str, full: bool) -> dict:
     from briefings.config import Settings
-    from briefings.fetch import Fetcher
-    from briefings.ingest import IngestOptions, Ingestor
+    from briefings.intake.fetch import Fetcher
+    from briefings.intake.ingest import IngestOptions, Ingestor
     from briefings.store.repo import Store
 
     async def go():

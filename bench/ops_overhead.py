@@ -25,9 +25,9 @@ from aiohttp import web  # noqa: E402
 from bot import observability  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
-from bot.scheduler import DigestScheduler  # noqa: E402
+from bot.digests.scheduler import DigestScheduler  # noqa: E402
 from bot.server import web_app  # noqa: E402
-from briefings.config import Settings  # noqa: E402
+from bot.config import Settings  # noqa: E402
 from tests.slack_client import FORM, SECRET, TOKEN, command_body, headers  # noqa: E402
 from tests.slack_double import SlackDouble  # noqa: E402
 

@@ -28,8 +28,8 @@ import trafilatura  # noqa: E402
 
 from briefings.engine import analyse  # noqa: E402
 from briefings.errors import BriefingError  # noqa: E402
-from briefings.extract import extract_html  # noqa: E402
-from briefings.kb import load_kb  # noqa: E402
+from briefings.intake.extract import extract_html  # noqa: E402
+from briefings.analysis.kb import load_kb  # noqa: E402
 
 
 def shingles(text: str) -> collections.Counter:

@@ -33,10 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from briefings import relevance as relevance_mod  # noqa: E402
+from briefings.analysis import relevance as relevance_mod  # noqa: E402
 from briefings.engine import analyse  # noqa: E402
-from briefings.extract import extract_text  # noqa: E402
-from briefings.kb import load_kb  # noqa: E402
+from briefings.intake.extract import extract_text  # noqa: E402
+from briefings.analysis.kb import load_kb  # noqa: E402
 from briefings.models import Brief  # noqa: E402
 
 def _corpus() -> Path:
@@ -196,7 +196,7 @@ class Score:
     q_right: int = 0
     details: list[str] = field(default_factory=list)
 
-    def add(self, other: "Score") -> None:
+    def add(self, other: Score) -> None:
         for name in ("tp", "fp", "fn", "fam_ok", "rel_ok", "articles", "q_gold", "q_matched", "q_right"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -357,8 +357,7 @@ GRID_NEAR = [60, 100, 160, 100000]  # partners._NEAR: characters between partner
 
 def _partner_counts(docs: list[tuple[str, str, dict]]) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
     """(lead, near) -> per-article (tp, fp, fn), the partner analysis run once per grid point."""
-    from briefings import partners as partners_mod
-
+    from briefings.analysis import partners as partners_mod
     saved = (partners_mod._LEAD_SENTENCES, partners_mod._NEAR)
     out: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
     try:
@@ -381,8 +380,7 @@ def _f1(rows: list[tuple[int, int, int]]) -> float:
 
 
 def cross_validate_partners(docs: list[tuple[str, str, dict]]) -> None:
-    from briefings import partners as partners_mod
-
+    from briefings.analysis import partners as partners_mod
     counts = _partner_counts(docs)
     shipped = (partners_mod._LEAD_SENTENCES, partners_mod._NEAR)
     print(f"\ncross-validation of the partner analysis's numbers (lead sentences for customers, characters "

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from briefings.engine import brief_text  # noqa: E402
-from briefings.kb import load_kb  # noqa: E402
+from briefings.analysis.kb import load_kb  # noqa: E402
 
 # ../shared beside the checkout (or beside the folder of worktrees)
 SHARED = next((p / "shared" for p in ROOT.parents if (p / "shared" / "corpus").is_dir()), ROOT.parent / "shared")

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import getpass
 import glob
-import hashlib
 import json
 import math
 import os
@@ -44,10 +43,10 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 
-from briefings.digest import build_digest  # noqa: E402
-from briefings.feeds import content_hash  # noqa: E402
+from briefings.digests.build import build_digest  # noqa: E402
+from briefings.intake.feeds import content_hash  # noqa: E402
 from briefings.store import models as m  # noqa: E402
 from briefings.store.repo import Store, lsh_bands, minhash_of  # noqa: E402
 

@@ -1,6 +1,6 @@
 """ROUGE-1/2/L of launchbrief's 3-sentence summary against Lead-3, on the CNN/DailyMail pairs.
 
-Both systems see the same sentence split (briefings.sentences) of the same article; scores are rouge-score
+Both systems see the same sentence split (briefings.analysis.sentences) of the same article; scores are rouge-score
 F-measures x 100 with the Porter stemmer, ROUGE-Lsum with one sentence per line. The summarizer's defaults
 were chosen on the first half of the pairs (items 0-124), so the second half (125-249) is reported separately
 as held-out data.
@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from rouge_score import rouge_scorer  # noqa: E402
 
-from briefings.sentences import split_sentences  # noqa: E402
-from briefings.summarize import select  # noqa: E402
+from briefings.analysis.sentences import split_sentences  # noqa: E402
+from briefings.analysis.summarize import select  # noqa: E402
 
 
 def main() -> int:

@@ -7,10 +7,10 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from . import commands, corrections, oauth, render, watch
-from .home import publish_home
-from .runtime import Runtime
-from .service import answer, brief_url, find_url, user_text
+from bot import commands, corrections, oauth, render, watch
+from bot.home import publish_home
+from bot.runtime import Runtime
+from bot.service import answer, brief_url, find_url, user_text
 
 log = logging.getLogger("launchbrief.bot")
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from briefings.errors import BriefingError
-from briefings.ingest import follow_feed
-from briefings.kb import load_kb
+from briefings.intake.ingest import follow_feed
+from briefings.analysis.kb import load_kb
 
-from . import render
-from .render import Message, esc, link
-from .runtime import Runtime
-from .service import brief_url, find_url, unescape_slack
+from bot import render
+from bot.render import Message, esc, link
+from bot.runtime import Runtime
+from bot.service import brief_url, find_url, unescape_slack
 
 SUBCOMMANDS = ("partners", "search", "feeds", "digest", "watch", "help", "latest")
 
@@ -70,7 +70,7 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | 
             return render.latest_message(await rt.store.latest(limit=5))
         if cmd.name == "brief":
             article_id, brief = await brief_url(rt, cmd.args[0])
-            from .corrections import marked
+            from bot.corrections import marked
 
             return render.brief_message(await marked(rt, team_id, article_id, brief), article_id=article_id)
         if cmd.name == "partners":
@@ -82,11 +82,11 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | 
         if cmd.name == "feeds":
             return await feeds(rt, cmd, user_id)
         if cmd.name == "digest":
-            from .digest import digest_command
+            from bot.digests.command import digest_command
 
             return await digest_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
         if cmd.name == "watch":
-            from .watch import watch_command
+            from bot.watch import watch_command
 
             return await watch_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
         return render.help_message(cmd.error)

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from briefings import corrections as corr
 
-from . import render
-from .render import esc
+from bot import render
+from bot.render import esc
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
+    from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.corrections")
 OVERFLOW = "correct_partner"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import render
-from .render import esc, link
-from .runtime import Runtime
+from bot import render
+from bot.render import esc, link
+from bot.runtime import Runtime
 
 
 async def home_view(rt: Runtime, team_id: str | None) -> dict:
@@ -20,7 +20,7 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
         b.section("*Digest subscriptions*\nNone yet.")
     from briefings.store.watches import watches
 
-    from .watch import _line
+    from bot.watch import _line
 
     watched = await watches(rt.store, team_id or "")
     b.section("*Watches*\n" + ("\n".join(f"• {_line(w)}".replace("you, by DM", f"<@{w.user_id}> by DM")

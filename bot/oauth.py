@@ -37,11 +37,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
-    from .runtime import Runtime
+    from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.oauth")
 
-# the bot scopes of slack/manifest.yaml (tests/test_oauth.py checks they agree)
+# the bot scopes of deploy/slack-manifest.yaml (tests/test_oauth.py checks they agree)
 DEFAULT_SCOPES = ("app_mentions:read,commands,chat:write,chat:write.public,channels:read,groups:read,"
                   "channels:history,groups:history,users:read")
 STATE_SECONDS = 600

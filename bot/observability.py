@@ -31,9 +31,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 if TYPE_CHECKING:
-    from briefings.config import Settings
+    from bot.config import Settings
 
-    from .runtime import Runtime
+    from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.ops")
 LOOP_LAG_TASK: web.AppKey[asyncio.Task] = web.AppKey("launchbrief_loop_lag", asyncio.Task)
@@ -112,7 +112,7 @@ class timed_brief:  # noqa: N801 - used like a function: ``async with timed_brie
 
 
 def feed_poll_report(report: Any) -> None:
-    """Count one ingest run's feeds and failed feeds (an :class:`briefings.ingest.IngestReport`)."""
+    """Count one ingest run's feeds and failed feeds (an :class:`briefings.intake.ingest.IngestReport`)."""
     FEED_POLLS.inc(len(report.feeds))
     FEED_POLL_FAILURES.inc(len(report.failed_feeds))
     if report.new_articles:

@@ -21,8 +21,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRet
                                                           AsyncServerErrorRetryHandler)
 from slack_sdk.web.async_client import AsyncWebClient
 
-from briefings.config import Settings
-from briefings.fetch import Fetcher
+from bot.config import Settings
+from briefings.intake.fetch import Fetcher
 from briefings.store.repo import Store
 
 log = logging.getLogger("launchbrief.bot")
@@ -53,7 +53,7 @@ def make_client(settings: Settings) -> AsyncWebClient:
     """
     base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
     session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
-    from .observability import MeteredWebClient  # counts Slack API errors by method and error code
+    from bot.observability import MeteredWebClient  # counts Slack API errors by method and error code
 
     return MeteredWebClient(
         token=settings.slack_bot_token, base_url=base, timeout=30, session=session,

@@ -21,11 +21,11 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.async_app import AsyncApp
 
-from briefings.config import Settings
+from bot.config import Settings
 
-from . import oauth, observability
-from .app import create_app
-from .runtime import Runtime
+from bot import oauth, observability
+from bot.app import create_app
+from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.bot")
 
@@ -129,7 +129,7 @@ async def serve(settings: Settings, stop_requested: threading.Event | None = Non
     """``stop_requested``: set by a SIGTERM/SIGINT caught while starting (imports, migrations): stop at once."""
     observability.configure_from_settings(settings)  # one line per event; JSON when LOG_FORMAT=json
     rt = await Runtime.start(settings)
-    from .scheduler import DigestScheduler
+    from bot.digests.scheduler import DigestScheduler
 
     scheduler = DigestScheduler(rt, pace=settings.digest_pace_seconds)
     stop = asyncio.Event()

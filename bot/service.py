@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from briefings.engine import analyse, fetch_article
 from briefings.models import Brief
 
-from .observability import timed_brief
-from .runtime import Runtime
+from bot.observability import timed_brief
+from bot.runtime import Runtime
 
 _URL_IN_SLACK = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>|(https?://[^\s<>]+)")
 _MARKUP = re.compile(r"<[^<>]*>")  # Slack's own markup: <@U1>, <#C1|name>, <!here>, <https://x|label>
@@ -54,7 +54,7 @@ async def brief_url(rt: Runtime, url: str) -> tuple[int, dict]:
         brief: Brief = await asyncio.to_thread(analyse, article)  # CPU-bound: off the event loop
     saved = await rt.store.save(article, brief)
     if saved.created:  # a brief saved by a user can match watchlists too
-        from .watch import alerter
+        from bot.watch import alerter
 
         rt.spawn(alerter(rt).run(), "watch alerts")
     stored = await rt.store.brief_for_url(article.url or url)
@@ -87,9 +87,9 @@ def _overlap(sentence: str, words: list[str]) -> int:
 
 async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None) -> Answer:
     """Answer from the thread's article when there is one, else from the archive; never invent."""
-    from briefings.sentences import split_sentences
+    from briefings.analysis.sentences import split_sentences
 
-    from .render import clip, esc, link
+    from bot.render import clip, esc, link
 
     words = keywords(question)
     low = question.lower()

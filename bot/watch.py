@@ -21,12 +21,12 @@ from briefings.store import watches as ws
 from briefings.store.repo import utcnow
 from briefings.watch import Match, WatchError, WatchTerm, label, match, parse_terms
 
-from . import oauth, render
-from .render import esc, link
+from bot import oauth, render
+from bot.render import esc, link
 
 if TYPE_CHECKING:
-    from .commands import Command
-    from .runtime import Runtime
+    from bot.commands import Command
+    from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.watch")
 EVENT_TYPE = "launchbrief_watch"
@@ -193,7 +193,7 @@ class WatchAlerter:
                                                            "event_payload": {"run_id": run_id}},
                                                  **msg.as_kwargs())
         except Exception as exc:
-            from .digest import PERMANENT_ERRORS, slack_error
+            from bot.digests.command import PERMANENT_ERRORS, slack_error
 
             code = slack_error(exc)
             if code in PERMANENT_ERRORS:  # retrying cannot fix it: close the claim, pause the watches it was for
@@ -276,7 +276,7 @@ def register(app, rt: Runtime) -> None:
                 article_id = None
             got = await rt.store.get_brief(article_id) if article_id is not None else None
             if got and got[1]:
-                from .corrections import marked
+                from bot.corrections import marked
 
                 brief = await marked(rt, (body.get("team") or {}).get("id"), article_id, got[1])
                 msg = render.brief_message(brief, article_id=article_id)

@@ -1,6 +1,7 @@
-"""Settings, read from the environment and a ``.env`` file (pydantic-settings).
+"""The engine's settings, read from the environment and a ``.env`` file (pydantic-settings).
 
-Every setting is documented in ``.env.example``.
+Every setting is documented in ``.env.example``. The Slack front's own settings (tokens, schedules, logs)
+extend these in ``bot/config.py``; the engine knows nothing of Slack.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from functools import lru_cache
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from . import __version__
+from briefings import __version__
 
 
 def _env(name: str) -> AliasChoices:
@@ -36,34 +37,6 @@ class Settings(BaseSettings):
         validation_alias=_env("LAUNCHBRIEF_USER_AGENT"),
     )
 
-    # --- Slack (issue 4) ---
-    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
-    slack_signing_secret: str | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
-    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
-    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
-    port: int = Field(3000, validation_alias=_env("PORT"))
-    host: str = Field("0.0.0.0", validation_alias=_env("HOST"))
-    admins: str = Field("", validation_alias=_env("LAUNCHBRIEF_ADMINS"))  # comma-separated Slack user IDs
-    # OAuth install in many workspaces (bot/oauth.py): on when the client id and secret are set
-    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
-    slack_client_secret: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
-    slack_scopes: str | None = Field(None, validation_alias=_env("SLACK_SCOPES"))  # comma-separated; manifest's
-    slack_redirect_uri: str | None = Field(None, validation_alias=_env("SLACK_REDIRECT_URI"))
-    # only LAUNCHBRIEF_ADMINS may set, change or switch off a channel's digest
-    digest_admins_only: bool = Field(False, validation_alias=_env("LAUNCHBRIEF_DIGEST_ADMINS_ONLY"))
-    # answer @mentions written by other bots (off: two bots could answer each other for ever)
-    answer_bots: bool = Field(False, validation_alias=_env("LAUNCHBRIEF_ANSWER_BOTS"))
-
-    # --- schedules (the bot) ---
-    poll_minutes: float = Field(30, validation_alias=_env("LAUNCHBRIEF_POLL_MINUTES"))  # 0: the bot never polls
-    digest_catch_up_hours: float = Field(12, validation_alias=_env("LAUNCHBRIEF_DIGEST_CATCH_UP_HOURS"))
-    digest_pace_seconds: float = Field(1.0, validation_alias=_env("LAUNCHBRIEF_DIGEST_PACE_SECONDS"))
-    # a claimed digest with no confirmation after this long is recovered (checked in channel history first)
-    digest_lease_seconds: float = Field(300, validation_alias=_env("LAUNCHBRIEF_DIGEST_LEASE_SECONDS"))
-
-    # --- running it (logs) ---
-    log_format: str = Field("text", validation_alias=_env("LOG_FORMAT"))  # text | json
-    log_level: str = Field("INFO", validation_alias=_env("LOG_LEVEL"))
     # --- archive size ---
     # days after which an article's page body is reduced to its search words (brief, partners, search kept);
     # unset or 0: keep every body

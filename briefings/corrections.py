@@ -12,8 +12,8 @@ from typing import Literal
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from .store import models as m
-from .store.repo import Store, utcnow
+from briefings.store import models as m
+from briefings.store.repo import Store, utcnow
 
 KINDS = ("not_partner", "wrong_role", "wrong_country", "missing_partner", "not_launch_news")
 LABELS = {"not_partner": "not a partner", "wrong_role": "wrong role", "wrong_country": "wrong country",
@@ -124,7 +124,7 @@ def annotated(article: m.Article, brief: dict, corrections: list[m.Correction]) 
         partners.append(entry)
     for c in corrections:
         if c.kind == "missing_partner" and c.value:
-            from .kb import load_kb
+            from briefings.analysis.kb import load_kb
 
             ent = load_kb().by_name(c.value)
             partners.append({"name": ent.name if ent else c.value, "kind": ent.kind if ent else "company",

@@ -3,7 +3,7 @@
 Entry points:
   * :func:`analyse` -- an already-extracted :class:`Article` to a :class:`Brief` (pure, synchronous, fast);
   * :func:`brief_html` / :func:`brief_text` -- raw page or text to a Brief;
-  * :func:`brief_url` -- fetch through the SSRF-guarded :class:`~briefings.fetch.Fetcher`, then brief;
+  * :func:`brief_url` -- fetch through the SSRF-guarded :class:`~briefings.intake.fetch.Fetcher`, then brief;
   * :func:`brief_source` -- what the CLI takes: a URL, a file path, or ``-`` for stdin.
 """
 
@@ -13,18 +13,18 @@ import re
 import sys
 from pathlib import Path
 
-from . import ENGINE_VERSION
-from .errors import EmptyArticle, SourceNotFound, UnsupportedContent
-from .extract import extract_html, extract_text, looks_like_html
-from .fetch import Fetcher
-from .kb import load_kb
-from .language import detect_language, language_notes
-from .models import Article, Brief
-from .partners import analyse_partners
-from .quotes import extract_people_and_quotes, paragraph_ids
-from .relevance import event_types, score_relevance
-from .sentences import split_sentences
-from .summarize import summarize
+from briefings import ENGINE_VERSION
+from briefings.errors import EmptyArticle, SourceNotFound, UnsupportedContent
+from briefings.intake.extract import extract_html, extract_text, looks_like_html
+from briefings.intake.fetch import Fetcher
+from briefings.analysis.kb import load_kb
+from briefings.analysis.language import detect_language, language_notes
+from briefings.models import Article, Brief
+from briefings.analysis.partners import analyse_partners
+from briefings.analysis.quotes import extract_people_and_quotes, paragraph_ids
+from briefings.analysis.relevance import event_types, score_relevance
+from briefings.analysis.sentences import split_sentences
+from briefings.analysis.summarize import summarize
 
 SAMPLE_ARTICLE = Path(__file__).parent / "samples" / "space-force-partners.html"
 

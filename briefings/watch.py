@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from .kb import KnowledgeBase, load_kb
+from briefings.analysis.kb import KnowledgeBase, load_kb
 
 EVENT_TYPES = ("partnership/agreement", "contract award", "licence/regulation", "spaceport", "launch outcome",
                "budget/policy")

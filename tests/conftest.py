@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.config import Settings
+from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared beside the checkout; a git worktree under wt/ finds it one level further up

@@ -11,7 +11,7 @@ import pytest
 
 from bot.runtime import Runtime
 from bot.server import HTTPServer
-from briefings.config import Settings
+from bot.config import Settings
 from briefings.engine import SAMPLE_ARTICLE
 
 from .slack_client import FORM, JSON, SECRET, TOKEN, action_body, command_body, event_body, post

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from briefings.schedule import ScheduleError, fire_times, next_slot, parse_schedule, zone
+from briefings.digests.schedule import ScheduleError, fire_times, next_slot, parse_schedule, zone
 
 WEEK_START = datetime(2025, 6, 1, 0, 0, tzinfo=UTC)  # a Sunday
 WEEK_END = datetime(2025, 6, 8, 0, 0, tzinfo=UTC)  # the next Sunday, 00:00 (exclusive of its 08:00)

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from briefings.digest import build_digest
+from briefings.digests.build import build_digest
 from briefings.engine import brief_text
 from briefings.models import Article
 from briefings.store import models as m

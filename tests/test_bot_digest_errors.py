@@ -12,7 +12,7 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.home import home_view
-from bot.scheduler import DigestScheduler
+from bot.digests.scheduler import DigestScheduler
 
 from .slack_client import FORM, command_body, post
 from .test_bot import bot, slack  # noqa: F401  (fixtures)
@@ -136,6 +136,6 @@ async def test_setup_checks_membership(bot, slack):  # noqa: F811
 def test_manifest_has_the_scopes_digests_need():
     from pathlib import Path
 
-    manifest = (Path(__file__).resolve().parent.parent / "slack" / "manifest.yaml").read_text(encoding="utf-8")
+    manifest = (Path(__file__).resolve().parent.parent / "deploy" / "slack-manifest.yaml").read_text(encoding="utf-8")
     for scope in ("chat:write.public", "channels:read", "groups:read"):
         assert f"- {scope} " in manifest or f"- {scope}\n" in manifest

@@ -191,7 +191,7 @@ async def pg_bot(slack, pg_url):  # noqa: F811
 
     from bot.runtime import Runtime
     from bot.server import HTTPServer
-    from briefings.config import Settings
+    from bot.config import Settings
 
     from .slack_client import TOKEN
 

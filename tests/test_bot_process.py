@@ -30,7 +30,7 @@ async def test_sigterm_finishes_in_flight_work_then_exits(server, tmp_path):
     env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "PORT": str(port), "HOST": "127.0.0.1", "LAUNCHBRIEF_ALLOW_LOOPBACK_URLS": "true",
                 "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}"})
-    proc = subprocess.Popen([sys.executable, "-m", "briefings.cli", "run"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         async with httpx.AsyncClient(timeout=5) as http:

@@ -59,7 +59,7 @@ def test_bidi_controls_never_rendered_nor_stored():
                                 "summary": [], "partners": [], "quotes": []}, article_id=None)
     assert RLO not in json.dumps(msg.blocks, ensure_ascii=False) + msg.text
     assert RLO not in render.esc(title) and RLO not in render.plain("\u2066x\u2069")
-    art = Article(source="t", text="t", title=f"a{RLO}b\u202a\u2067c", site_name=f"\u2068Site")
+    art = Article(source="t", text="t", title=f"a{RLO}b\u202a\u2067c", site_name="\u2068Site")
     assert art.title == "abc" and art.site_name == "Site"
 
 

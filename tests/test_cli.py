@@ -10,7 +10,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from briefings.cli import app
+from bot.cli import app
 from briefings.engine import SAMPLE_ARTICLE
 
 from .conftest import gz
@@ -22,7 +22,7 @@ LOOPBACK_ENV = {"LAUNCHBRIEF_ALLOW_LOOPBACK_URLS": "true", "LAUNCHBRIEF_FETCH_RE
 def run(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LAUNCHBRIEF_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "briefings.cli", *args], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
                           env=full_env, timeout=60)
 
 
@@ -95,7 +95,7 @@ def test_hostname_resolving_to_private_address(monkeypatch):
     async def fake(host, port):
         return ["10.0.0.1"]
 
-    monkeypatch.setattr("briefings.fetch.system_resolver", fake)
+    monkeypatch.setattr("briefings.intake.fetch.system_resolver", fake)
     result = CliRunner().invoke(app, ["brief", "http://internal.example/page"])
     assert result.exit_code == 1
     assert "10.0.0.1 is a private address" in result.output

@@ -100,7 +100,7 @@ def test_help_reads_well_and_every_option_is_explained():
     from typer.main import get_command
     from typer.testing import CliRunner
 
-    from briefings.cli import app
+    from bot.cli import app
 
     root = get_command(app)
     commands = list(_commands(root))

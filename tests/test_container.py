@@ -153,7 +153,7 @@ async def test_sigterm_while_starting_still_exits_cleanly(slack, tmp_path):
     env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "PORT": str(free_port()), "HOST": "127.0.0.1", "LAUNCHBRIEF_POLL_MINUTES": "0",
                 "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'early.sqlite3'}"})
-    proc = subprocess.Popen([sys.executable, "-m", "briefings.cli", "run"], env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
         time.sleep(0.8)  # well inside start-up (imports alone take longer)

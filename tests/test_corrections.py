@@ -130,7 +130,7 @@ async def test_a_correction_is_stored_marked_in_the_workspace_left_out_of_histor
 
     # the export: annotated articles (ANNOTATION.md) that bench/quality.py reads back
     env = {**os.environ, "DATABASE_URL": rt.settings.database_url}
-    out = subprocess.run([sys.executable, "-m", "briefings.cli", "corrections", "export", "--since", "2020-01-01"],
+    out = subprocess.run([sys.executable, "-m", "bot.cli", "corrections", "export", "--since", "2020-01-01"],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     [record] = [json.loads(line) for line in out.stdout.splitlines()]
@@ -140,7 +140,7 @@ async def test_a_correction_is_stored_marked_in_the_workspace_left_out_of_histor
     assert {p["name"]: p["role"] for p in record["partners"]}["Rocket Lab"] == "launch customer"
     assert {c["kind"] for c in record["corrections"]} == {"not_partner", "wrong_role", "missing_partner",
                                                           "not_launch_news"}
-    later = subprocess.run([sys.executable, "-m", "briefings.cli", "corrections", "export", "--since", "2999-01-01"],
+    later = subprocess.run([sys.executable, "-m", "bot.cli", "corrections", "export", "--since", "2999-01-01"],
                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert later.returncode == 0 and later.stdout == ""
     path = tmp_path / "corrections.jsonl"
@@ -156,7 +156,7 @@ async def test_a_correction_is_stored_marked_in_the_workspace_left_out_of_histor
 
 
 async def test_digest_partners_line_leaves_out_what_the_workspace_corrected_away(store):
-    from briefings.digest import build_digest
+    from briefings.digests.build import build_digest
 
     from .test_digest import add_stories
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.scheduler import DigestScheduler
+from bot.digests.scheduler import DigestScheduler
 from briefings.engine import brief_text
-from briefings.schedule import ScheduleError, fire_times, parse_schedule, slot_key
+from briefings.digests.schedule import ScheduleError, fire_times, parse_schedule, slot_key
 
 from .slack_client import FORM, command_body, post
 from .test_bot import bot, slack  # noqa: F401  (fixtures)

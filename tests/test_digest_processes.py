@@ -31,7 +31,7 @@ def bot_env(slack: SlackDouble, db_url: str, **extra: str) -> dict[str, str]:
 
 
 def start(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "briefings.cli", "run"], env=env,
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

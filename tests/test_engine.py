@@ -7,9 +7,9 @@ import json
 import pytest
 
 from briefings.engine import SAMPLE_ARTICLE, brief_html, brief_text, brief_url
-from briefings.fetch import Fetcher
-from briefings.kb import load_kb
-from briefings.sentences import split_sentences
+from briefings.intake.fetch import Fetcher
+from briefings.analysis.kb import load_kb
+from briefings.analysis.sentences import split_sentences
 
 from .conftest import SHARED, seed_html
 
@@ -69,7 +69,7 @@ def test_bundled_sample_tells_the_same_story():
 
 def test_summary_sentences_are_article_sentences():
     brief = brief_html(SAMPLE_ARTICLE.read_text(encoding="utf-8"), source="sample")
-    from briefings.extract import extract_html
+    from briefings.intake.extract import extract_html
 
     sentences = split_sentences(extract_html(SAMPLE_ARTICLE.read_text(encoding="utf-8"), source="x").text)
     assert 3 <= len(brief.summary) <= 5

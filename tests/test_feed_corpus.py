@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from briefings.feeds import parse_feed
+from briefings.intake.feeds import parse_feed
 
 from .conftest import SHARED
 

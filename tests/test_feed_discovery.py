@@ -8,8 +8,8 @@ import json
 import pytest
 
 from briefings.errors import BriefingError
-from briefings.fetch import Fetcher
-from briefings.ingest import discover_feed, follow_feed
+from briefings.intake.fetch import Fetcher
+from briefings.intake.ingest import discover_feed, follow_feed
 from briefings.store.repo import Store
 
 from .conftest import html_page

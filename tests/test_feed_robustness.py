@@ -9,8 +9,8 @@ from email.utils import format_datetime
 
 from sqlalchemy import select
 
-from briefings.fetch import Fetcher
-from briefings.ingest import Ingestor
+from briefings.intake.fetch import Fetcher
+from briefings.intake.ingest import Ingestor
 from briefings.store import models as m
 from briefings.store.repo import Store
 
@@ -182,7 +182,7 @@ async def test_json_feed_is_ingested_deduplicated_and_conditional(server, settin
 
 
 def test_json_feed_parser_is_defensive():
-    from briefings.feeds import parse_feed
+    from briefings.intake.feeds import parse_feed
 
     for body in (b"{not json", b'{"version": "1.0"}', b'{"version": "https://jsonfeed.org/version/1.1", '
                  b'"items": [3, null, {"id": {"x": 1}}, {"url": "javascript:alert(1)", "title": "x"}]}',

@@ -10,7 +10,7 @@ from briefings.config import Settings
 from briefings.errors import (BlockedURL, EmptyArticle, FetchFailed, FetchTimeout, InvalidURL, TooLarge,
                               UnsupportedContent)
 from briefings.engine import brief_url
-from briefings.fetch import AddressPolicy, Fetcher
+from briefings.intake.fetch import AddressPolicy, Fetcher
 
 from .conftest import gz, html_page
 

@@ -54,7 +54,7 @@ async def test_sigkill_mid_ingest_then_rerun(server, db_url):
     await store.add_feed(feed)
     await store.close()
 
-    cmd = [sys.executable, "-m", "briefings.cli", "ingest", "--per-host", "2"]
+    cmd = [sys.executable, "-m", "bot.cli", "ingest", "--per-host", "2"]
     proc = subprocess.Popen(cmd, env=_env(db_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     stored = 0

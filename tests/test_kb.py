@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.kb import HERE, KnowledgeBaseError, load_kb
+from briefings.analysis.kb import HERE, KnowledgeBaseError, load_kb
 
 from .conftest import SHARED
 
@@ -335,7 +335,7 @@ def test_foreign_spaceport_names(kb):
 
 
 def test_check_command(kb_dir, capsys):
-    from briefings.kb.__main__ import main
+    from briefings.analysis.kb.__main__ import main
 
     assert main([str(kb_dir)]) == 0
     assert "spaceports" in capsys.readouterr().out

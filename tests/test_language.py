@@ -10,10 +10,10 @@ import pytest
 from rich.console import Console
 
 from bot import render
-from briefings import language
+from briefings.analysis import language
 from briefings.engine import brief_text
-from briefings.language import CUES, ENGLISH_ONLY_NOTE, detect_language, language_notes, widen
-from briefings.render_terminal import render_brief
+from briefings.analysis.language import CUES, ENGLISH_ONLY_NOTE, detect_language, language_notes, widen
+from briefings.terminal.render import render_brief
 
 PORTUGUESE = """Brasil assina acordo para lançamentos comerciais em Alcântara
 
@@ -136,7 +136,7 @@ def test_english_articles_carry_no_note():
 
 
 def test_relevance_reads_the_multilingual_cues_only_in_texts_with_accents():
-    from briefings.language import WidenedByText
+    from briefings.analysis.language import WidenedByText
 
     rx = WidenedByText(re.compile(r"\b(?:launch|rocket)\b", re.I), "launch", "spaceport")
     assert rx.findall("O lançamento do foguete") == ["lançamento", "foguete"]

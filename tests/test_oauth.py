@@ -20,9 +20,9 @@ from aiohttp import web
 
 from bot import oauth
 from bot.runtime import Runtime
-from bot.scheduler import DigestScheduler
+from bot.digests.scheduler import DigestScheduler
 from bot.server import HTTPServer
-from briefings.config import Settings
+from bot.config import Settings
 
 from .slack_client import FORM, JSON, SECRET, TOKEN, command_body, post
 from .slack_double import Call, SlackDouble
@@ -271,6 +271,6 @@ async def test_single_workspace_mode_is_unchanged(slack, tmp_path):
 
 
 def test_default_scopes_are_the_manifests_and_the_redirect_url_is_registered():
-    manifest = yaml.safe_load((ROOT / "slack" / "manifest.yaml").read_text(encoding="utf-8"))
+    manifest = yaml.safe_load((ROOT / "deploy" / "slack-manifest.yaml").read_text(encoding="utf-8"))
     assert oauth.DEFAULT_SCOPES.split(",") == manifest["oauth_config"]["scopes"]["bot"]
     assert any(u.endswith("/slack/oauth_redirect") for u in manifest["oauth_config"]["redirect_urls"])

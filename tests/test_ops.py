@@ -15,9 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot import observability
 from bot.runtime import Runtime
-from bot.scheduler import DigestScheduler
+from bot.digests.scheduler import DigestScheduler
 from bot.server import HTTPServer
-from briefings.config import Settings
+from bot.config import Settings
 from briefings.engine import SAMPLE_ARTICLE
 
 from .conftest import _pg_admin
@@ -230,7 +230,7 @@ async def test_socket_mode_serves_the_probes_and_metrics_on_port(slack, tmp_path
     env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-test-token", "SLACK_API_URL": slack.api_url,
                 "LAUNCHBRIEF_POLL_MINUTES": "0", "PORT": str(port), "HOST": "127.0.0.1",
                 "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'socket.sqlite3'}"})
-    proc = subprocess.Popen([sys.executable, "-m", "briefings.cli", "run"], env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:
         await slack.wait_for(lambda: slack.sockets, timeout=40)

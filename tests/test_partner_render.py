@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot import render
-from briefings.digest import Digest, DigestStory
+from briefings.digests.build import Digest, DigestStory
 from briefings.engine import brief_text
 from briefings.models import Subject
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from briefings.engine import SAMPLE_ARTICLE, analyse, brief_html, brief_text
-from briefings.extract import extract_text
+from briefings.intake.extract import extract_text
 from briefings.models import ROLE_FAMILIES, Brief
 
 

@@ -215,7 +215,7 @@ def test_db_stats_and_prune_commands(tmp_path):
 async def test_ingest_run_applies_retention(store):
     from datetime import UTC, datetime
 
-    from briefings.ingest import IngestOptions, Ingestor
+    from briefings.intake.ingest import IngestOptions, Ingestor
 
     assert IngestOptions().retention_days is None or isinstance(IngestOptions().retention_days, float)
     await _fill(store, 3)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from briefings.engine import brief_text
-from briefings.quotes import extract_people_and_quotes, paragraph_ids
-from briefings.sentences import split_sentences
+from briefings.analysis.quotes import extract_people_and_quotes, paragraph_ids
+from briefings.analysis.sentences import split_sentences
 
 RELEASE = """Northland signs launch agreement with Kestrel Orbital
 
@@ -187,7 +187,7 @@ def test_slack_and_terminal_show_the_speakers_organisation_escaped():
     from rich.console import Console
 
     from bot import render
-    from briefings.render_terminal import render_brief
+    from briefings.terminal.render import render_brief
 
     text = ("Small launcher ready\n\nThe first stage passed its last test this week at the northern range. "
             "“Our rocket is ready for its first customer flight,” said Lena Sorensen, chief executive of Fjord&Fell Launch. "

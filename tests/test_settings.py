@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from briefings.config import Settings
+from bot.config import Settings  # the bot's settings extend the engine's: every one must be documented
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,7 +23,7 @@ async def test_socket_mode_end_to_end(server, tmp_path):
     env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_APP_TOKEN": "xapp-test-token", "SLACK_API_URL": slack.api_url,
                 "LAUNCHBRIEF_ALLOW_LOOPBACK_URLS": "true", "LAUNCHBRIEF_POLL_MINUTES": "0",
                 "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'socket.sqlite3'}"})
-    proc = subprocess.Popen([sys.executable, "-m", "briefings.cli", "run"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         await slack.wait_for(lambda: slack.sockets, timeout=30)

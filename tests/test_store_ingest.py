@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from briefings.feeds import canonical_url
-from briefings.fetch import Fetcher
-from briefings.ingest import IngestOptions, Ingestor
+from briefings.intake.feeds import canonical_url
+from briefings.intake.fetch import Fetcher
+from briefings.intake.ingest import IngestOptions, Ingestor
 from briefings.store.repo import Store
 
 from .conftest import html_page

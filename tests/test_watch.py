@@ -10,7 +10,7 @@ import pytest
 
 from sqlalchemy import update
 
-from bot.scheduler import DigestScheduler
+from bot.digests.scheduler import DigestScheduler
 from bot.watch import WatchAlerter
 from briefings.store import models as m
 from briefings.store import watches as ws

@@ -113,7 +113,7 @@ class DigestLedger(Base):
     """Claimed before posting: the unique (subscription, slot) row is what makes a digest exactly-once.
 
     ``slot_key`` is the slot's local wall-clock minute in the subscription's timezone (see
-    :mod:`briefings.schedule`); ``state`` goes claimed -> posted (or skipped / empty). A claimed row whose
+    :mod:`briefings.digests.schedule`); ``state`` goes claimed -> posted (or skipped / empty). A claimed row whose
     lease ran out is recovered: the channel's history is checked for the run id (message metadata) first.
     """
 

@@ -18,14 +18,14 @@ from sqlalchemy import BigInteger, Integer, bindparam, delete, func, insert, or_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased
 
-from .. import ENGINE_VERSION
-from ..errors import BriefingError
-from ..feeds import canonical_url, clamp, content_hash, not_in_future
-from ..models import Article as ArticleModel
-from ..models import Brief
-from . import models as m
-from .db import make_engine, sessionmaker, upgrade
-from .minhash import NUM_PERM, signature  # noqa: F401  (NUM_PERM re-exported)
+from briefings import ENGINE_VERSION
+from briefings.errors import BriefingError
+from briefings.intake.feeds import canonical_url, clamp, content_hash, not_in_future
+from briefings.models import Article as ArticleModel
+from briefings.models import Brief
+from briefings.store import models as m
+from briefings.store.db import make_engine, sessionmaker, upgrade
+from briefings.store.minhash import NUM_PERM, signature  # noqa: F401  (NUM_PERM re-exported)
 
 SAVE_LOCK_KEY = 0x1A0C_B41E  # PostgreSQL advisory lock id for article saves
 NEAR_DUP_JACCARD = 0.5  # estimated Jaccard of word 3-shingles at or above which two articles are one story

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from . import models as m
-from .repo import Store, utcnow
+from briefings.store import models as m
+from briefings.store.repo import Store, utcnow
 
 
 async def add_watch(store: Store, *, team_id: str, channel_id: str | None, user_id: str | None, terms: list[dict],

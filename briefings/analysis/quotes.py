@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .models import Person, Quote
+from briefings.models import Person, Quote
 
 _SPEECH = (r"(?:said|says|added|adds|noted|notes|concluded|explained|explains|told|stated|states|"
            r"remarked|continued|argued|warned|emphasi[sz]ed|stressed|insisted|recalled|wrote|asked|"
@@ -122,7 +122,7 @@ _ORG_BEFORE = re.compile(r"\b(?:of|of the|at|at the|for|for the|and|from|from th
 
 def _is_entity(name: str) -> bool:
     """Names the knowledge base knows as organisations, places or rockets are not people."""
-    from .kb import load_kb
+    from briefings.analysis.kb import load_kb
 
     kb = load_kb()
     return any(hit.start == 0 or hit.end == len(name) for hit in kb.find(name))
@@ -307,7 +307,7 @@ _COUNTRY_SPEECH = re.compile(rf"^\s+(?:also\s+|later\s+|has\s+)?{_SPEECH}\b")
 def _org_speaker(outside: str) -> str | None:
     """An organisation that makes a statement in this sentence ("Arianespace said", "the FAA stated",
     "according to NASA"), as the article names it."""
-    from .kb import load_kb
+    from briefings.analysis.kb import load_kb
 
     for m in load_kb().find(outside):
         if m.entity.kind not in _SPEAKING_KINDS:
@@ -339,7 +339,7 @@ _ATTRIBUTION_HINT = re.compile(rf"\b{_SPEECH}\b|\baccording\s+to\b|\bstatement\s
 
 
 def _recent_orgs(sentence: str) -> list[tuple[str, str]]:
-    from .kb import load_kb
+    from briefings.analysis.kb import load_kb
 
     return [(m.surface, m.entity.kind) for m in load_kb().find(sentence) if m.entity.kind in _SPEAKING_KINDS]
 
@@ -356,7 +356,7 @@ _SAID_DESC = re.compile(rf"\b(?:{_SPEECH}\s+(?:one|an?|the)|according\s+to(?:\s+
                         r"at|on|as|during|when)\b|\s*$)")
 
 
-def _described_speaker(outside: str, people: "_PeopleIndex") -> str | None:
+def _described_speaker(outside: str, people: _PeopleIndex) -> str | None:
     for rx in (_DESC_SAID, _SAID_DESC):
         m = rx.search(outside)
         if not m:
@@ -588,9 +588,7 @@ def extract_people_and_quotes(sentences: list[str],
             text_here = _unit_text(sentences, paragraphs if by_par else None, i)
             if unit == statement[1]:
                 pass  # the rest of the intro paragraph itself
-            elif unit != prev_unit and not _statement_unit_ok(text_here, statement_units == 0):
-                statement = None
-            elif unit != prev_unit and (person_speaker(outside) or _org_speaker(outside)):
+            elif unit != prev_unit and not _statement_unit_ok(text_here, statement_units == 0) or unit != prev_unit and (person_speaker(outside) or _org_speaker(outside)):
                 statement = None
             else:
                 if unit != prev_unit:

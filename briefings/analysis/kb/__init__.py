@@ -12,7 +12,7 @@ country names in French, German, Spanish, Portuguese and Italian.
 
 ``parent`` links make the own-side relation (unit -> service -> department, centre -> agency,
 subsidiary -> parent company); ``former_names`` resolve to the successor while a :class:`Mention` keeps
-the article's own words. ``python -m briefings.kb [DIR]`` checks a data directory and prints the counts.
+the article's own words. ``python -m briefings.analysis.kb [DIR]`` checks a data directory and prints the counts.
 """
 
 from __future__ import annotations

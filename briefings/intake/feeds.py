@@ -1,7 +1,7 @@
 """Feed parsing (feedparser) and URL canonicalisation.
 
 Feeds are parsed from bytes, never fetched by feedparser itself: all network access goes through the
-SSRF-guarded :class:`~briefings.fetch.Fetcher`. Entry summaries are reduced to plain text (feedparser's
+SSRF-guarded :class:`~briefings.intake.fetch.Fetcher`. Entry summaries are reduced to plain text (feedparser's
 sanitiser first, then every tag dropped), so hostile HTML can never reach storage or Slack as markup.
 """
 

@@ -16,12 +16,12 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from briefings.schedule import fire_times, latest_slot, slot_key, trigger
+from briefings.digests.schedule import fire_times, latest_slot, slot_key, trigger
 from briefings.store.repo import utcnow
 
-from . import observability, watch
-from .digest import DigestPoster
-from .runtime import Runtime
+from bot import observability, watch
+from bot.digests.command import DigestPoster
+from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.scheduler")
 
@@ -114,7 +114,7 @@ class DigestScheduler:
         await self.rt.store.prune_events()
 
     async def _poll(self) -> None:
-        from briefings.ingest import Ingestor
+        from briefings.intake.ingest import Ingestor
 
         observability.job("poll-feeds")
         try:

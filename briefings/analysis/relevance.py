@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from .kb import Mention
-from .language import WidenedByText
-from .models import Relevance
+from briefings.analysis.kb import Mention
+from briefings.analysis.language import WidenedByText
+from briefings.models import Relevance
 
 _LAUNCH = re.compile(
     r"\b(?:launch(?:es|ed|ing|er|ers)?|rockets?|spaceports?|launch sites?|launch pads?|cosmodromes?|"
@@ -107,7 +107,7 @@ def features(text: str, title: str | None, mentions: list[Mention]) -> dict:
 
 
 def _TITLE_MENTIONS(title: str) -> list[Mention]:
-    from .kb import load_kb  # the cached gazetteer; imported here to keep this module's import light
+    from briefings.analysis.kb import load_kb  # the cached gazetteer; imported here to keep this module's import light
 
     return load_kb().find(title)
 

@@ -29,9 +29,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .kb import Entity, KnowledgeBase, Mention
-from .language import widen
-from .models import KBFacts, Partner, Person, Sentence, Subject
+from briefings.analysis.kb import Entity, KnowledgeBase, Mention
+from briefings.analysis.language import widen
+from briefings.models import KBFacts, Partner, Person, Sentence, Subject
 
 _RANKS = (r"(?:Gen|Brig|Col|Lt|Maj|Capt|Cmdr|Adm|Sgt|Sen|Rep|Dr|Mr|Mrs|Ms)\.?|General|Colonel|Lieutenant|Major|"
           r"Captain|Commander|Admiral|Sergeant|Administrator|Director|Chief|Secretary|Minister|Spokesperson|"
@@ -212,7 +212,7 @@ _PUBLISHER_DOMAINS = {
 }
 
 
-# the same cues in French, German, Spanish, Portuguese and Italian (briefings/language.py)
+# the same cues in French, German, Spanish, Portuguese and Italian (briefings/analysis/language.py)
 for _cue, _kinds in (("talks", ("talks",)), ("partner", ("agreement", "partner")), ("provider", ("launch",)),
                      ("host", ("spaceport",)), ("fund", ("fund",))):
     CUES[_cue] = widen(CUES[_cue], *_kinds)

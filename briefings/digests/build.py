@@ -12,8 +12,8 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from .kb import load_kb
-from .store.repo import Store
+from briefings.analysis.kb import load_kb
+from briefings.store.repo import Store
 
 EVENT_ORDER = ["partnership/agreement", "contract award", "licence/regulation", "spaceport", "launch outcome",
                "budget/policy", "other"]
@@ -129,7 +129,7 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
     stories: dict[int, DigestStory] = {}  # by cluster: the original of each cluster, others as "also"
     counts: Counter[str] = Counter()
     kb = load_kb()
-    from .corrections import corrected_away
+    from briefings.corrections import corrected_away
 
     away = await corrected_away(store, getattr(sub, "team_id", "") or "")  # this workspace's corrections
     for art, brief in rows:

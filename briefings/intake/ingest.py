@@ -21,13 +21,12 @@ from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from .errors import BriefingError, EmptyArticle, FetchFailed
-from .extract import extract_html, extract_text
-from .feeds import FeedEntry, ParsedFeed, canonical_url, not_in_future, parse_feed
-from .fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
-from .models import Article
-from .store import models as m
-from .store.repo import SaveItem, Store, utcnow
+from briefings.errors import BriefingError, EmptyArticle, FetchFailed
+from briefings.intake.feeds import FeedEntry, ParsedFeed, canonical_url, not_in_future, parse_feed
+from briefings.intake.fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
+from briefings.models import Article
+from briefings.store import models as m
+from briefings.store.repo import SaveItem, Store, utcnow
 
 log = logging.getLogger("launchbrief.ingest")
 
@@ -70,7 +69,7 @@ class IngestReport:
 
 
 def _retention_days() -> float | None:
-    from .config import get_settings
+    from briefings.config import get_settings
 
     try:
         return get_settings().retention_days or None
@@ -297,7 +296,7 @@ class Ingestor:
                     article = article.model_copy(update={"published": published})
                 brief = None
                 if self.opts.analyse:
-                    from .engine import analyse  # imported on first use: feed-only ingest never loads it
+                    from briefings.engine import analyse  # imported on first use: feed-only ingest never loads it
 
                     brief = await asyncio.to_thread(analyse, article)
             except BriefingError as exc:
@@ -332,7 +331,7 @@ class Ingestor:
     async def _article(self, entry: FeedEntry, parsed: ParsedFeed) -> Article:
         feed_text = "\n\n".join(x for x in (entry.title, entry.summary) if x)
         if self.opts.fetch_pages and entry.link:
-            from .extract import extract_html, extract_text  # trafilatura: loaded only when pages are read
+            from briefings.intake.extract import extract_html, extract_text  # trafilatura: loaded only when pages are read
 
             try:
                 page = await self._get(entry.link)

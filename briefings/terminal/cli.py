@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
-from .errors import BriefingError
+from briefings import __version__
+from briefings.errors import BriefingError
 
 
 def _tidy_help() -> None:
@@ -97,11 +97,11 @@ def brief(
     save: bool = typer.Option(False, "--save", help="Also remember it in the archive (DATABASE_URL)."),
 ) -> None:
     """Brief one article: summary, launch partners, quotes, relevance."""
-    from .engine import article_from_source
-    from .render_terminal import render_brief
+    from briefings.engine import article_from_source
+    from briefings.terminal.render import render_brief
 
     async def go():
-        from .engine import analyse
+        from briefings.engine import analyse
 
         article = await article_from_source(source)
         result = analyse(article)
@@ -154,8 +154,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 async def _store():
-    from .config import get_settings
-    from .store.repo import Store
+    from briefings.config import get_settings
+    from briefings.store.repo import Store
 
     return await Store.open(get_settings().database_url)
 
@@ -199,14 +199,14 @@ def feeds_add(url: str = typer.Argument(None, help="A feed URL (RSS, Atom or JSO
     import tomllib
     from pathlib import Path
 
-    from .fetch import Fetcher
-    from .ingest import follow_feed
+    from briefings.intake.fetch import Fetcher
+    from briefings.intake.ingest import follow_feed
 
     async def go():
         store = await _store()
         try:
             if defaults:
-                data = tomllib.loads((Path(__file__).parent / "default_feeds.toml").read_text(encoding="utf-8"))
+                data = tomllib.loads((Path(__file__).parents[1] / "intake" / "default_feeds.toml").read_text(encoding="utf-8"))
                 for f in data["feed"]:
                     await store.add_feed(f["url"], f.get("title"))
                 return f"added {len(data['feed'])} default feeds"
@@ -275,7 +275,7 @@ def db_prune(days: float = typer.Option(None, help="Prune bodies older than this
     """Reduce old articles' page bodies to their search words (briefs, partners and search stay)."""
     from datetime import timedelta
 
-    from .config import get_settings
+    from briefings.config import get_settings
 
     days = days if days is not None else get_settings().retention_days
     if not days or days <= 0:
@@ -294,8 +294,8 @@ def ingest(no_pages: bool = typer.Option(False, "--no-pages", help="Store feed e
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from .fetch import Fetcher
-    from .ingest import IngestOptions, Ingestor
+    from briefings.intake.fetch import Fetcher
+    from briefings.intake.ingest import IngestOptions, Ingestor
 
     opts = IngestOptions(concurrency=concurrency, per_host=per_host, fetch_pages=not no_pages)
     console = Console()
@@ -383,7 +383,7 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
 
     from rich.table import Table
 
-    from .kb import load_kb
+    from briefings.analysis.kb import load_kb
 
     kb = load_kb()
     if name:
@@ -475,13 +475,13 @@ def digest_list(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -
     """Every channel's digest subscription with its next run and last deliveries."""
     from rich.table import Table
 
-    from .schedule import next_slot, zone
+    from briefings.digests.schedule import next_slot, zone
 
     async def go(store):
         return [(s, await store.ledger(s.id, limit=3)) for s in await store.subscriptions()]
 
     rows = []
-    from .store.repo import utcnow
+    from briefings.store.repo import utcnow
 
     for sub, ledger in _run(_with_store(go)):
         nxt = next_slot(sub.cron, sub.timezone, utcnow())
@@ -511,7 +511,7 @@ def digest_list(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -
 def digest_preview(channel: str = typer.Option(..., "--channel", help="Slack channel ID, e.g. C0123456"),
                    as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """What the channel's next digest would contain now (nothing is posted, the cursor does not move)."""
-    from .digest import build_digest
+    from briefings.digests.build import build_digest
 
     async def go(store):
         sub = await store.subscription(channel_id=channel)
@@ -535,49 +535,13 @@ def digest_preview(channel: str = typer.Option(..., "--channel", help="Slack cha
         console.print("partners: " + ", ".join(f"{p.name} ({p.count}){' NEW' if p.new else ''}"
                                                 for p in digest.partners), markup=False)
 
-@app.command("run")
-def run_bot() -> None:
-    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT (/slack/events)."""
-    import signal
-    import threading
-
-    # Under a container the bot is PID 1 and starting takes seconds (imports, migrations): a SIGTERM in that
-    # window must still end in a clean exit, not Python's default death by signal.
-    stop_requested = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop_requested.set())
-    from .config import get_settings
-
-    settings = get_settings()
-    if not settings.slack_bot_token and not (settings.slack_client_id and settings.slack_client_secret):
-        fail("SLACK_BOT_TOKEN is not set, nor SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (see .env.example)")
-    if not settings.slack_app_token and not settings.slack_signing_secret:
-        fail("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode)")
-    from bot.server import serve
-
-    _run(serve(settings, stop_requested))
-
-
 @corrections_app.command("export")
 def corrections_export(since: str = typer.Option(None, help="Only corrections made on or after this date "
                                                           "(YYYY-MM-DD).")) -> None:
     """Corrected articles as annotated records (../shared/corpus/ANNOTATION.md format), one JSON object a line:
     evaluation data for the next engine version (`python bench/quality.py --corpus file.jsonl`)."""
-    from . import corrections
+    from briefings import corrections
 
     records = _run(_with_store(lambda store: corrections.export(store, _date(since))))
     for rec in records:
         sys.stdout.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-
-def main() -> None:
-    try:
-        app(prog_name="launchbrief")
-    except BriefingError as exc:  # safety net: never a traceback for bad input
-        err.print(f"error: {exc.message}", markup=False)
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()
-

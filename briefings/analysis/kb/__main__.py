@@ -1,4 +1,4 @@
-"""Check the knowledge-base TOML files and print what they hold: ``python -m briefings.kb [DIR]``.
+"""Check the knowledge-base TOML files and print what they hold: ``python -m briefings.analysis.kb [DIR]``.
 
 Exit status 0 when the data loads, 1 with the problems listed when it does not (for data editors and CI).
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
-from . import HERE, KnowledgeBaseError, load_kb
+from briefings.analysis.kb import HERE, KnowledgeBaseError, load_kb
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from briefings.digest import build_digest
-from briefings.schedule import ScheduleError, next_slot, parse_schedule, slot_key, zone
+from briefings.digests.build import build_digest
+from briefings.digests.schedule import ScheduleError, next_slot, parse_schedule, slot_key, zone
 from briefings.store.repo import utcnow
 
-from . import oauth, render
-from .observability import metered_digest
-from .render import esc
-from .runtime import Runtime
+from bot import oauth, render
+from bot.observability import metered_digest
+from bot.render import esc
+from bot.runtime import Runtime
 
 if TYPE_CHECKING:
-    from .commands import Command
+    from bot.commands import Command
 
 log = logging.getLogger("launchbrief.digest")
 EVENT_TYPE = "launchbrief_digest"
@@ -51,7 +51,7 @@ PERMANENT_ERRORS = {
                          "`/invite @launchbrief`, then set the digest again.",
     "is_archived": "This channel is archived. Unarchive it, or set up the digest in another channel.",
     "missing_scope": "The app lacks a Slack permission it needs to post here; a workspace admin should "
-                     "reinstall it from slack/manifest.yaml, then set the digest again.",
+                     "reinstall it from deploy/slack-manifest.yaml, then set the digest again.",
     "account_inactive": "The app's Slack token is no longer active; reinstall the app, then set the digest again.",
     "token_revoked": "The app's Slack token was revoked; reinstall the app, then set the digest again.",
 }

@@ -7,8 +7,8 @@ from datetime import date
 
 import trafilatura
 
-from .errors import EmptyArticle
-from .models import Article
+from briefings.errors import EmptyArticle
+from briefings.models import Article
 
 _MIN_CHARS = 80
 

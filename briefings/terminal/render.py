@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .models import Brief, Partner
+from briefings.models import Brief, Partner
 
 
 def _kb_facts(p: Partner) -> str:

@@ -23,8 +23,8 @@ from urllib.parse import urljoin
 import httpcore
 import httpx
 
-from .config import Settings, get_settings
-from .errors import (
+from briefings.config import Settings, get_settings
+from briefings.errors import (
     BlockedURL,
     FetchFailed,
     FetchTimeout,
