@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.config import Settings
+from bot.runtime import Runtime
+from bot.server import HTTPServer
+
+from .slack_client import SECRET, TOKEN
+from .slack_double import SlackDouble
 
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared beside the checkout; a git worktree under wt/ finds it one level further up
@@ -191,3 +197,27 @@ async def store(db_url):
     st = await Store.open(db_url)
     yield st
     await st.close()
+
+
+# --- the Slack app over loopback: a Web API double and the app as a real HTTP server (signed requests) ---
+
+@pytest.fixture
+async def slack():
+    double = await SlackDouble().start()
+    yield double
+    await double.stop()
+
+
+@pytest.fixture
+async def bot(slack, tmp_path):
+    settings = Settings(_env_file=None, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                        slack_api_url=slack.api_url, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+                        allow_loopback_urls=True, admins="UADMIN", fetch_total_timeout=5)
+    rt = await Runtime.start(settings)
+    server = await HTTPServer(rt).start()
+    server.url = f"http://127.0.0.1:{server.port}/slack/events"
+    async with httpx.AsyncClient(timeout=10) as http:
+        server.http = http
+        yield server
+    await server.stop()
+    await rt.close()

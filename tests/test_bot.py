@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 
-import httpx
 import pytest
 
-from bot.runtime import Runtime
-from bot.server import HTTPServer
-from bot.config import Settings
 from briefings.engine import SAMPLE_ARTICLE
 
-from .slack_client import FORM, JSON, SECRET, TOKEN, action_body, command_body, event_body, post
-from .slack_double import SlackDouble
+from .slack_client import FORM, JSON, action_body, command_body, event_body, post
 
 HOSTILE = ("<!DOCTYPE html><html><head><title>Launch deal &lt;!channel&gt; &lt;@U123&gt; "
            "&lt;http://evil|click&gt;</title></head><body><article><h1>Launch deal &lt;!channel&gt; &lt;@U123&gt; "
@@ -25,28 +21,6 @@ HOSTILE = ("<!DOCTYPE html><html><head><title>Launch deal &lt;!channel&gt; &lt;@
            "<p>“We will launch together &lt;!channel&gt; &lt;http://evil|click&gt;,” said Peter Beck, "
            "chief executive of Rocket Lab. The launch is planned for next year from the Arctic site.</p>"
            "</article></body></html>")
-
-
-@pytest.fixture
-async def slack():
-    double = await SlackDouble().start()
-    yield double
-    await double.stop()
-
-
-@pytest.fixture
-async def bot(slack, tmp_path):
-    settings = Settings(_env_file=None, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                        slack_api_url=slack.api_url, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-                        allow_loopback_urls=True, admins="UADMIN", fetch_total_timeout=5)
-    rt = await Runtime.start(settings)
-    server = await HTTPServer(rt).start()
-    server.url = f"http://127.0.0.1:{server.port}/slack/events"
-    async with httpx.AsyncClient(timeout=10) as http:
-        server.http = http
-        yield server
-    await server.stop()
-    await rt.close()
 
 
 async def test_slash_command_url_acks_fast_then_responds_with_the_brief(bot, slack, server):
@@ -134,7 +108,9 @@ async def test_mention_question_is_answered_with_citations_or_plainly_not(bot, s
     posts = await slack.wait_for(lambda: len(slack.calls_to("chat.postMessage")) > before and slack.calls_to(
         "chat.postMessage"))
     answer = json.dumps(posts[-1].params["blocks"])
-    assert "Rocket Lab" in answer and "Norway" in answer and "[" in answer
+    assert "Rocket Lab" in answer and "Norway" in answer
+    # every partner line cites its evidence sentence by index, and the answer links the article it came from
+    assert len(re.findall(r"_\[\d+\]_", answer)) >= 2 and url in answer
 
     event = dict(event, text="<@UBOT> what did Panzenhagen say about Japan?", ts="2.2", event_ts="2.2")
     await post(bot.http, bot.url, event_body(event, "Ev-q2"), JSON)

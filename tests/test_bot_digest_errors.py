@@ -15,7 +15,6 @@ from bot.home import home_view
 from bot.digests.scheduler import DigestScheduler
 
 from .slack_client import FORM, command_body, post
-from .test_bot import bot, slack  # noqa: F401  (fixtures)
 from .test_digest import add_stories
 
 

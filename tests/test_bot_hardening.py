@@ -12,7 +12,6 @@ import time
 import pytest
 
 from .slack_client import FORM, JSON, SECRET, command_body, event_body, post
-from .test_bot import bot, slack  # noqa: F401  (fixtures)
 
 
 def _signed(raw: bytes, content_type: str, *, timestamp: str | None = None, secret: str = SECRET) -> dict:
@@ -80,7 +79,7 @@ async def test_links_with_ampersands_are_fetched_as_sent(bot, slack, server):  #
                                                slack.response_url("a")), FORM)
     await post(bot.http, bot.url, command_body(bare.replace("&", "&amp;"), slack.response_url("b")), FORM)
     for name in ("a", "b"):
-        got = await slack.wait_for(lambda: [r for r in slack.responses if r["_name"] == name], timeout=20)
+        got = await slack.wait_for(lambda name=name: [r for r in slack.responses if r["_name"] == name], timeout=20)
         assert "Arianespace" in json.dumps(got[0]["blocks"]), got[0]["text"]
     event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> <{mentioned.replace('&', '&amp;')}>",
              "ts": "9.1", "channel": "C1", "event_ts": "9.1"}

@@ -20,7 +20,6 @@ from briefings import corrections as corr
 
 from .conftest import ROOT, html_page
 from .slack_client import FORM, command_body, post
-from .test_bot import bot, slack  # noqa: F401  (fixtures)
 from .test_watch import NORWAY_PARTNER
 
 

@@ -15,7 +15,6 @@ from briefings.engine import brief_text
 from briefings.digests.schedule import ScheduleError, fire_times, parse_schedule, slot_key
 
 from .slack_client import FORM, command_body, post
-from .test_bot import bot, slack  # noqa: F401  (fixtures)
 
 STORIES = [
     ("Rocket Lab signs launch agreement with Norway", "Rocket Lab signed a launch agreement with the Norwegian Space "

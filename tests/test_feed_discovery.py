@@ -14,7 +14,6 @@ from briefings.store.repo import Store
 
 from .conftest import html_page
 from .slack_client import FORM, command_body, post
-from .test_bot import bot, slack  # noqa: F401  (fixtures)
 from .test_cli import assert_plain_error, run
 
 RSS = ("<?xml version='1.0'?><rss version='2.0'><channel><title>{title}</title><link>https://example.org/</link>"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -16,25 +15,16 @@ from .slack_double import check_message
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def golden(name: str, message: render.Message) -> None:
-    data = {"text": message.text, "blocks": message.blocks}
-    path = FIXTURES / name
-    if os.environ.get("LAUNCHBRIEF_REGEN_GOLDEN") or (not path.exists() and not os.environ.get("CI")):
-        path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert data == json.loads(path.read_text(encoding="utf-8")), f"{name} changed; LAUNCHBRIEF_REGEN_GOLDEN=1 to accept"
-    assert check_message(data) is None
-
-
 def sample_brief():
     brief = brief_html(SAMPLE_ARTICLE.read_text(encoding="utf-8"), source="sample", url="https://example.org/sample")
     return brief.model_copy(update={"engine_version": "golden"})
 
 
-def test_golden_sample_brief():
-    golden("sample_brief_blocks.json", render.brief_message(sample_brief(), article_id=7))
+def sample_brief_message() -> render.Message:
+    return render.brief_message(sample_brief(), article_id=7)
 
 
-def test_golden_partner_list():
+def partner_list_message() -> render.Message:
     stats = [PartnerStat("Rocket Lab", "company", "NZ", None, 4, date(2025, 1, 2), date(2025, 6, 1),
                          "Rocket Lab wins SDA launch", "https://example.org/rl"),
              PartnerStat("Norway", "country", "NO", "emerging", 3, date(2025, 2, 1), date(2025, 5, 1),
@@ -42,7 +32,33 @@ def test_golden_partner_list():
              PartnerStat("European Space Agency", "agency", None, None, 1, date(2025, 3, 3), date(2025, 3, 3),
                          None, None)]
     names = {"NZ": "New Zealand", "NO": "Norway"}
-    golden("partner_list_blocks.json", render.partners_message(stats, country_name=names.get))
+    return render.partners_message(stats, country_name=names.get)
+
+
+# golden file -> the message it holds; `python -m tests.regenerate_golden` rewrites them after a deliberate change
+GOLDEN = {"sample_brief_blocks.json": sample_brief_message, "partner_list_blocks.json": partner_list_message}
+
+
+def as_data(message: render.Message) -> dict:
+    return {"text": message.text, "blocks": message.blocks}
+
+
+def golden(name: str) -> None:
+    """Compare with the stored file; a test run never writes it (a missing file fails)."""
+    path = FIXTURES / name
+    assert path.exists(), f"{name} is missing; run `python -m tests.regenerate_golden` and review the diff"
+    data = as_data(GOLDEN[name]())
+    assert data == json.loads(path.read_text(encoding="utf-8")), \
+        f"{name} changed; if the change is wanted, run `python -m tests.regenerate_golden` and review the diff"
+    assert check_message(data) is None
+
+
+def test_golden_sample_brief():
+    golden("sample_brief_blocks.json")
+
+
+def test_golden_partner_list():
+    golden("partner_list_blocks.json")
 
 
 def test_long_content_is_split_not_truncated_and_limits_hold():

@@ -17,7 +17,6 @@ from briefings.store import watches as ws
 from briefings.watch import WatchError, match, parse_terms
 
 from .slack_client import FORM, JSON, action_body, command_body, event_body, post
-from .test_bot import bot, slack  # noqa: F401  (fixtures)
 from .test_digest import add_stories
 
 NORWAY_PARTNER = ("Rocket Lab signs launch agreement with Norway", "Rocket Lab signed a launch agreement with the "
