@@ -211,3 +211,25 @@ class Correction(Base):
 Index("ix_partner_entity_kind_date", PartnerMention.entity, PartnerMention.kind, PartnerMention.country,
       PartnerMention.mentioned_on, PartnerMention.article_id, PartnerMention.tier)  # migration 0009_perf
 Index("ix_partner_entity_lower", func.lower(PartnerMention.entity))  # migration 0009_perf
+
+
+class TeamFeed(Base):
+    """A workspace follows a feed (the feed itself is fetched once for all). Team '' is the operator's."""
+
+    __tablename__ = "team_feeds"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TeamArticle(Base):
+    """A workspace reached an article: through a feed it follows, or a brief one of its users asked for.
+    What a workspace sees is what it reached, plus the operator's ('')."""
+
+    __tablename__ = "team_articles"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    via: Mapped[str] = mapped_column(String(8))  # feed | brief
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
