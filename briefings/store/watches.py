@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from briefings.store import models as m
@@ -36,7 +36,7 @@ async def watches(store: Store, team_id: str | None = None, *, channel_id: str |
         if team_id is not None:
             q = q.where(m.Watch.team_id == team_id)
         if channel_id is not None or user_id is not None:
-            conds = []
+            conds: list[ColumnElement[bool]] = []
             if channel_id is not None:
                 conds.append((m.Watch.channel_id == channel_id) & m.Watch.user_id.is_(None))
             if user_id is not None:
@@ -51,8 +51,8 @@ async def watches(store: Store, team_id: str | None = None, *, channel_id: str |
 
 async def delete_watch(store: Store, watch_id: int) -> None:
     async with store._save_lock, store.session() as s, s.begin():
-        await s.execute(m.WatchAlert.__table__.delete().where(m.WatchAlert.watch_id == watch_id))
-        await s.execute(m.Watch.__table__.delete().where(m.Watch.id == watch_id))
+        await s.execute(delete(m.WatchAlert).where(m.WatchAlert.watch_id == watch_id))
+        await s.execute(delete(m.Watch).where(m.Watch.id == watch_id))
 
 
 async def set_paused(store: Store, watch_ids: list[int], paused: bool) -> None:

@@ -1,0 +1,71 @@
+"""Feeds: the subscribed RSS/Atom sources, their poll schedule and failure counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+
+from briefings.errors import BriefingError
+from briefings.intake.feeds import clamp
+from briefings.store import models as m
+from briefings.store.base import table, URL_MAX, StoreBase, utcnow
+
+
+class FeedsMixin(StoreBase):
+    async def add_feed(self, url: str, title: str | None = None) -> m.Feed:
+        if len(url) > URL_MAX:
+            raise BriefingError(f"that feed URL is too long (more than {URL_MAX} characters)")
+        title = clamp(title, 500)
+        async with self._save_lock, self.session() as s, s.begin():
+            existing = (await s.execute(select(m.Feed).where(m.Feed.url == url))).scalar_one_or_none()
+            if existing:
+                if title and not existing.title:
+                    existing.title = title
+                return existing
+            feed = m.Feed(url=url, title=title, consecutive_failures=0, created_at=utcnow(), next_poll=utcnow())
+            s.add(feed)
+        return feed
+
+    async def remove_feed(self, url: str) -> bool:
+        async with self._save_lock, self.session() as s, s.begin():
+            result = await s.execute(delete(m.Feed).where(m.Feed.url == url))
+            return (result.rowcount or 0) > 0
+
+    async def list_feeds(self) -> list[m.Feed]:
+        async with self.session() as s:
+            return list((await s.execute(select(m.Feed).order_by(m.Feed.id))).scalars())
+
+    async def due_feeds(self, now: datetime | None = None) -> list[m.Feed]:
+        now = now or utcnow()
+        async with self.session() as s:
+            q = select(m.Feed).where(or_(m.Feed.next_poll.is_(None), m.Feed.next_poll <= now)).order_by(m.Feed.id)
+            return list((await s.execute(q)).scalars())
+
+    async def feed_succeeded(self, feed_id: int, *, etag: str | None, last_modified: str | None,
+                             next_poll: datetime, title: str | None = None, page_error: str | None = None) -> None:
+        feeds = table(m.Feed)
+        values: dict[str, Any] = {"last_success": utcnow(), "consecutive_failures": 0, "next_poll": next_poll}
+        if etag and len(etag) <= 500:  # a header too long to store is not worth a conditional GET
+            values["etag"] = etag
+        if last_modified and len(last_modified) <= 100:
+            values["last_modified"] = last_modified
+        title = clamp(title, 500)
+        if page_error:
+            values.update(last_error=page_error[:1000], last_error_at=utcnow())
+        async with self._save_lock, self.engine.begin() as conn:
+            await conn.execute(feeds.update().where(feeds.c.id == feed_id).values(**values))
+            if title:
+                await conn.execute(feeds.update().where(feeds.c.id == feed_id, feeds.c.title.is_(None))
+                                   .values(title=title))
+
+    async def feed_failed(self, feed_id: int, error: str, next_poll: datetime) -> int:
+        feeds = table(m.Feed)
+        async with self._save_lock, self.engine.begin() as conn:
+            await conn.execute(feeds.update().where(feeds.c.id == feed_id).values(
+                consecutive_failures=feeds.c.consecutive_failures + 1, last_error=error[:1000],
+                last_error_at=utcnow(), next_poll=next_poll))
+            return (await conn.execute(select(feeds.c.consecutive_failures).where(feeds.c.id == feed_id))
+                    ).scalar_one_or_none() or 0
+

@@ -1,0 +1,138 @@
+"""Full-text search over the archive (SQLite FTS5 or PostgreSQL tsvector), bounded whatever the query."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from briefings.store.base import StoreBase
+
+MAX_SEARCH_TERMS = 12  # distinct words a search looks for
+MAX_TERM_CHARS = 40  # longer "words" are junk (or an attack), not search terms
+SEARCH_TIMEOUT_S = 3.0  # PostgreSQL statement timeout for one search
+
+
+@dataclass
+class SearchHit:
+    article_id: int
+    title: str | None
+    url: str
+    source: str | None
+    published: date | None
+    snippet: str
+    rank: float
+    also: list[str] = field(default_factory=list)  # other sources of the same story
+
+
+class SearchResults(list[SearchHit]):
+    """The hits of a search, best first, with ``cut`` set (and a plain ``note``) when the query was cut to its
+    bounds or stopped by the time limit -- front ends say so rather than pretend it ran whole."""
+
+    def __init__(self, hits: list[SearchHit] | None = None, *, cut: bool = False, note: str | None = None):
+        super().__init__(hits or [])
+        self.cut = cut
+        self.note = note
+
+
+def search_words(text_: str) -> str:
+    """A pruned body: each distinct word once, in order of first use (all that full-text search needs)."""
+    seen: dict[str, None] = {}
+    for w in re.findall(r"\w+", text_ or ""):
+        seen.setdefault(w.lower(), None)
+    return " ".join(seen)
+
+
+def search_terms(query: str) -> tuple[list[str], bool]:
+    """The words a search uses -- distinct (case-insensitively), in order, capped -- and whether any were cut."""
+    seen: dict[str, str] = {}
+    cut = False
+    for word in re.finditer(r"\w+", query or ""):
+        term = word.group(0)
+        if len(term) > MAX_TERM_CHARS:
+            cut = True
+            continue
+        key = term.lower()
+        if key in seen:
+            continue
+        if len(seen) >= MAX_SEARCH_TERMS:
+            cut = True
+            break
+        seen[key] = term
+    return list(seen.values()), cut
+
+
+def _sqlite_query(terms: list[str], since: date | None, top: int) -> tuple[str, dict[str, Any]]:
+    match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
+    since_sql = "AND a.published >= :since " if since else ""
+    sql = ("SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, "
+           "snippet(articles_fts, 1, '*', '*', '…', 16) AS snip, bm25(articles_fts, 4.0, 1.0) AS rank "
+           "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+           "WHERE articles_fts MATCH :q AND articles_fts.rowid IN ("
+           "  SELECT f.rowid FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+           "  WHERE articles_fts MATCH :q " + since_sql + "ORDER BY bm25(articles_fts, 4.0, 1.0) "
+           "  LIMIT :lim) "
+           "ORDER BY rank")
+    return sql, {"q": match, "lim": top}
+
+
+def _postgres_query(terms: list[str], since: date | None, top: int) -> tuple[str, dict[str, Any]]:
+    # rank every match cheaply, then highlight (ts_headline re-parses the text) only the top rows
+    sql = ("SELECT t.id, t.title, t.url, t.source, t.published, t.cluster_id, "
+           "ts_headline('english', t.text, t.q, 'StartSel=*,StopSel=*,MaxWords=30,MinWords=12') AS snip, "
+           "t.rank FROM (SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, a.text, q, "
+           "-ts_rank(a.search, q) AS rank "
+           "FROM articles a, plainto_tsquery('english', :q) q WHERE a.search @@ q " +
+           ("AND a.published >= :since " if since else "") + "ORDER BY rank LIMIT :lim) t ORDER BY t.rank")
+    return sql, {"q": " ".join(terms), "lim": top}
+
+
+def _fold_hits(rows: list[Any]) -> list[SearchHit]:
+    """One hit per story (cluster), best first; the other sources of a story are listed in ``also``."""
+    hits: dict[int, SearchHit] = {}
+    for r in rows:
+        key = r.cluster_id or -r.id
+        if key in hits:
+            if r.source and r.source not in hits[key].also and r.source != hits[key].source:
+                hits[key].also.append(r.source)
+            continue
+        published = r.published if isinstance(r.published, date) or r.published is None \
+            else date.fromisoformat(str(r.published)[:10])
+        hits[key] = SearchHit(r.id, r.title, r.url, r.source, published, " ".join((r.snip or "").split()),
+                              float(r.rank))
+    return list(hits.values())
+
+
+class SearchMixin(StoreBase):
+    async def search(self, query: str, *, since: date | None = None, limit: int = 10,
+                     timeout: float = SEARCH_TIMEOUT_S) -> SearchResults:
+        """Ranked full-text search, bounded whatever the query: at most :data:`MAX_SEARCH_TERMS` distinct words
+        of at most :data:`MAX_TERM_CHARS` characters, snippets (the costly part) only for the top rows, and on
+        PostgreSQL a statement timeout. ``result.cut`` says when the query was cut or stopped."""
+        limit = max(1, min(limit, 50))
+        terms, cut = search_terms(query)
+        note = (f"only the first {MAX_SEARCH_TERMS} words (of up to {MAX_TERM_CHARS} letters each) were searched"
+                if cut else None)
+        if not terms:
+            return SearchResults([], cut=cut, note=note)
+        top = limit * 4  # a few per story: duplicates of one story are folded below
+        async with self.session() as s:
+            if self.dialect == "sqlite":
+                sql, params = _sqlite_query(terms, since, top)
+            else:
+                sql, params = _postgres_query(terms, since, top)
+                await s.execute(text(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}"))  # ms; 0 = none
+            if since:
+                params["since"] = since
+            try:
+                rows = list((await s.execute(text(sql), params)).all())
+            except DBAPIError as exc:
+                if "statement timeout" not in str(exc) and "canceling statement" not in str(exc):
+                    raise
+                return SearchResults([], cut=True, note=f"the search took longer than {timeout:g} s and was "
+                                                         "stopped; try fewer or rarer words")
+        return SearchResults(_fold_hits(rows)[:limit], cut=cut, note=note)
