@@ -72,7 +72,9 @@ def create_app(rt: Runtime) -> AsyncApp:
             await ack()
 
             async def work():
-                msg, response_type = await build(await _brief_of(body))
+                found = await _brief_of(body)
+                team = oauth.data_team(rt, (body.get("team") or {}).get("id"))
+                msg, response_type = await (build(found, team) if build is more_like_this else build(found))
                 await respond(response_type=response_type, replace_original=False, **msg.as_kwargs())
 
             rt.spawn(_guard(work(), respond), action_id)
@@ -82,10 +84,11 @@ def create_app(rt: Runtime) -> AsyncApp:
             return render.error_message("That brief is no longer stored."), "ephemeral"
         return render.brief_message(found[1], article_id=None, buttons=False), "in_channel"
 
-    async def more_like_this(found):
+    async def more_like_this(found, team_id=None):
         brief = found[1] if found else {}
         terms = " ".join([p["name"] for p in (brief.get("partners") or [])[:3]] or [brief.get("title") or ""])
-        hits = [h for h in await rt.store.search(terms, limit=6) if not found or h.article_id != found[0]]
+        hits = [h for h in await rt.store.search(terms, limit=6, team_id=team_id)
+                if not found or h.article_id != found[0]]
         return render.search_message(f"more like “{brief.get('title') or terms}”", hits[:5]), "ephemeral"
 
     button("share_brief", share)
@@ -101,7 +104,7 @@ def create_app(rt: Runtime) -> AsyncApp:
         if event_id and not await rt.claim_once(event_id):
             log.info("duplicate event %s ignored (Slack retry)", event_id[:80])
             return
-        rt.spawn(_mention_guarded(rt, client, event), "mention")
+        rt.spawn(_mention_guarded(rt, client, event, oauth.data_team(rt, body.get("team_id"))), "mention")
 
     @app.event("app_home_opened")
     async def on_home(body, event, client):
@@ -147,10 +150,10 @@ SLACK_ERRORS = {  # what a Slack Web API error means for the person who mentione
 }
 
 
-async def _mention_guarded(rt: Runtime, client, event: dict) -> None:
+async def _mention_guarded(rt: Runtime, client, event: dict, team_id: str | None = None) -> None:
     """Answer a mention; whatever fails is answered in the thread with a plain sentence, never silence."""
     try:
-        await _mention(rt, client, event)
+        await _mention(rt, client, event, team_id)
         return
     except SlackApiError as exc:
         code = str((exc.response or {}).get("error") or "")
@@ -168,7 +171,7 @@ async def _mention_guarded(rt: Runtime, client, event: dict) -> None:
         log.warning("could not answer the mention in %s: %s", event.get("channel"), exc)
 
 
-async def _mention(rt: Runtime, client, event: dict) -> None:
+async def _mention(rt: Runtime, client, event: dict, team_id: str | None = None) -> None:
     channel = event["channel"]
     thread_ts = event.get("thread_ts") or event["ts"]
     text = event.get("text") or ""
@@ -179,7 +182,7 @@ async def _mention(rt: Runtime, client, event: dict) -> None:
         if messages:
             url = find_url(messages[0].get("text"))
     try:
-        context = await brief_url(rt, url) if url else None
+        context = await brief_url(rt, url, team_id=team_id) if url else None
     except Exception as exc:  # a bad link: say so in the thread
         message = getattr(exc, "message", None) or "Something went wrong fetching that link."
         if not getattr(exc, "message", None):
@@ -195,7 +198,7 @@ async def _mention(rt: Runtime, client, event: dict) -> None:
     if context and not commands.is_question(stripped):
         msg = render.brief_message(context[1], article_id=context[0])
     elif stripped:
-        ans = await answer(rt, stripped, context)
+        ans = await answer(rt, stripped, context, team_id=team_id)
         msg = render.info_message(ans.text, ans.fallback)
     else:
         msg = render.help_message("Mention me in a thread with a link to brief it, or ask a question.")

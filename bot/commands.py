@@ -10,7 +10,8 @@ from briefings.errors import BriefingError
 from briefings.intake.ingest import follow_feed
 from briefings.analysis.kb import load_kb
 
-from bot import render
+from bot import oauth, render
+from bot.admins import is_admin
 from bot.render import Message, esc, link
 from bot.runtime import Runtime
 from bot.service import brief_url, find_url, unescape_slack
@@ -67,9 +68,9 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | 
     """Do the (slow) work of a command; every failure becomes a plain message."""
     try:
         if cmd.name == "latest":
-            return render.latest_message(await rt.store.latest(limit=5))
+            return render.latest_message(await rt.store.latest(limit=5, team_id=oauth.data_team(rt, team_id)))
         if cmd.name == "brief":
-            article_id, brief = await brief_url(rt, cmd.args[0])
+            article_id, brief = await brief_url(rt, cmd.args[0], team_id=oauth.data_team(rt, team_id))
             from bot.corrections import marked
 
             return render.brief_message(await marked(rt, team_id, article_id, brief), article_id=article_id)
@@ -78,9 +79,10 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | 
         if cmd.name == "search":
             if not cmd.rest:
                 return render.help_message("Search for what? Try `/launchbrief search spaceport Norway`.")
-            return render.search_message(cmd.rest, await rt.store.search(cmd.rest, limit=8))
+            return render.search_message(cmd.rest, await rt.store.search(
+                cmd.rest, limit=8, team_id=oauth.data_team(rt, team_id)))
         if cmd.name == "feeds":
-            return await feeds(rt, cmd, user_id)
+            return await feeds(rt, cmd, user_id, team_id)
         if cmd.name == "digest":
             from bot.digests.command import digest_command
 
@@ -103,7 +105,8 @@ async def partners(rt: Runtime, cmd: Command, team_id: str | None = None) -> Mes
     if name:
         ent = kb.by_name(name)
         canonical = ent.name if ent else name
-    stats = await rt.store.partner_stats(since=since, name=canonical)
+    scope = oauth.data_team(rt, team_id)
+    stats = await rt.store.partner_stats(since=since, name=canonical, team_id=scope)
     from briefings.corrections import corrected_away, removed_counts
 
     removed = await removed_counts(rt.store, team_id or "", since)  # what this workspace corrected away
@@ -118,7 +121,8 @@ async def partners(rt: Runtime, cmd: Command, team_id: str | None = None) -> Mes
                                   since=since.isoformat() if since else None, country_name=kb.country_name)
     if name:
         away = await corrected_away(rt.store, team_id or "") if removed else set()
-        arts = [a for a in await rt.store.partner_articles(canonical, since=since, limit=8 + len(away))
+        arts = [a for a in await rt.store.partner_articles(canonical, since=since, limit=8 + len(away),
+                                                                team_id=scope)
                 if (a.id, canonical) not in away][:8]
         extra = "\n".join(f"• {link(a.url, a.title or a.url)} — {a.published or ''} _({esc(a.role)})_" for a in arts)
         if extra:
@@ -129,10 +133,11 @@ async def partners(rt: Runtime, cmd: Command, team_id: str | None = None) -> Mes
     return msg
 
 
-async def feeds(rt: Runtime, cmd: Command, user_id: str | None) -> Message:
+async def feeds(rt: Runtime, cmd: Command, user_id: str | None, team_id: str | None = None) -> Message:
     action = (cmd.args[0].lower() if cmd.args else "list")
+    scope = oauth.data_team(rt, team_id)  # OAuth mode: each workspace follows its own feeds
     if action == "list":
-        rows = await rt.store.list_feeds()
+        rows = await rt.store.list_feeds(team_id=scope)
         if not rows:
             return render.info_message("No feeds yet. An admin can add one with `/launchbrief feeds add &lt;url&gt;`.",
                                        "No feeds yet.")
@@ -143,19 +148,19 @@ async def feeds(rt: Runtime, cmd: Command, user_id: str | None) -> Message:
         return render.info_message("*Feeds*\n" + "\n".join(lines), f"{len(rows)} feeds")
     if action not in ("add", "remove"):
         return render.help_message(f"`feeds {action}` is not a feeds command: use list, add or remove.")
-    if not rt.is_admin(user_id):
-        return render.error_message("Only launchbrief admins can change feeds (ask one to add you to "
-                                    "LAUNCHBRIEF_ADMINS).")
+    if not await is_admin(rt, user_id, team_id):
+        return render.error_message("Only launchbrief admins can change feeds: the workspace's Slack admins, "
+                                    "whoever installed launchbrief, or users in LAUNCHBRIEF_ADMINS.")
     url = find_url(cmd.raw.split(maxsplit=1)[1]) if len(cmd.raw.split(maxsplit=1)) > 1 else None
     if not url:
         return render.error_message(f"Give the feed's URL: `/launchbrief feeds {action} https://example.org/feed`.")
     if action == "add":  # the CLI's engine function: a page's own feed is found (autodiscovery)
-        found = await follow_feed(rt.store, rt.fetcher, url)
+        found = await follow_feed(rt.store, rt.fetcher, url, team_id=scope)
         where = f"Found {link(found.url)} on that page. " if found.discovered_from else ""
         return render.info_message(f"{where}Added {link(found.url, found.title or found.url)} "
                                    f"({len(found.parsed.entries)} entries now).",
                                    f"Added feed {found.title or found.url}")
-    if await rt.store.remove_feed(url):
+    if await rt.store.remove_feed(url, team_id=scope):
         return render.info_message(f"Removed {link(url)}; its stored articles stay.", f"Removed feed {url}")
     return render.error_message(f"No feed with URL {url}.")
 

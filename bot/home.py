@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import render
+from bot import oauth, render
 from bot.render import esc, link
 from bot.runtime import Runtime
 
@@ -25,7 +25,8 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
     watched = await watches(rt.store, team_id or "")
     b.section("*Watches*\n" + ("\n".join(f"• {_line(w)}".replace("you, by DM", f"<@{w.user_id}> by DM")
                                          for w in watched[:30]) if watched else "None yet: `/launchbrief watch …`."))
-    feeds = await rt.store.list_feeds()
+    scope = oauth.data_team(rt, team_id)  # OAuth mode: this workspace's feeds and briefs only
+    feeds = await rt.store.list_feeds(team_id=scope)
     if feeds:
         lines = []
         for f in feeds[:20]:
@@ -35,7 +36,7 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
         b.section("*Feeds*\n" + "\n".join(lines))
     else:
         b.section("*Feeds*\nNone yet. Admins: `/launchbrief feeds add &lt;url&gt;`.")
-    recent = await rt.store.recent_briefs(limit=5)
+    recent = await rt.store.recent_briefs(limit=5, team_id=scope)
     if recent:
         b.section("*Recent briefs*\n" + "\n".join(
             f"• {link(a.url, a.title or a.url)} — {esc(render.clip((br.get('tldr') or {}).get('text', ''), 200))}"

@@ -78,6 +78,12 @@ class StateStore(AsyncSQLAlchemyOAuthStateStore):
             return False
 
 
+def data_team(rt: Runtime, team_id: str | None) -> str | None:
+    """The workspace a request's data belongs to: its team in OAuth mode (each workspace sees its own); None in
+    single-workspace mode, where the one workspace and the terminal CLI share everything, as before."""
+    return team_id if enabled(rt) else None
+
+
 def enabled(rt: Runtime) -> bool:
     s = rt.settings
     return bool(getattr(s, "slack_client_id", None) and getattr(s, "slack_client_secret", None))

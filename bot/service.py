@@ -14,6 +14,7 @@ from briefings.models import Brief
 
 from bot.observability import timed_brief
 from bot.runtime import Runtime
+from briefings.store.workspaces import link_articles
 
 _URL_IN_SLACK = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>|(https?://[^\s<>]+)")
 _MARKUP = re.compile(r"<[^<>]*>")  # Slack's own markup: <@U1>, <#C1|name>, <!here>, <https://x|label>
@@ -44,15 +45,16 @@ def find_url(text: str | None) -> str | None:
     return url.rstrip(").,;") or None
 
 
-async def brief_url(rt: Runtime, url: str) -> tuple[int, dict]:
+async def brief_url(rt: Runtime, url: str, *, team_id: str | None = None) -> tuple[int, dict]:
     """Fetch, analyse and store the article at ``url`` (once); return (article id, brief as JSON dict)."""
     stored = await rt.store.brief_for_url(url)
-    if stored:
+    if stored:  # briefed before, maybe for another workspace: now this workspace has reached it too
+        await link_articles(rt.store, team_id, [stored[0]])
         return stored
     article = await fetch_article(url, rt.fetcher)
     async with rt.analysis_slots, timed_brief("on_demand"):
         brief: Brief = await asyncio.to_thread(analyse, article)  # CPU-bound: off the event loop
-    saved = await rt.store.save(article, brief)
+    saved = await rt.store.save(article, brief, team_id=team_id)
     if saved.created:  # a brief saved by a user can match watchlists too
         from bot.watch import alerter
 
@@ -85,7 +87,8 @@ def _overlap(sentence: str, words: list[str]) -> int:
     return sum(1 for w in words if w.lower() in low)
 
 
-async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None) -> Answer:
+async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None, *,
+                 team_id: str | None = None) -> Answer:
     """Answer from the thread's article when there is one, else from the archive; never invent."""
     from briefings.analysis.sentences import split_sentences
 
@@ -137,7 +140,7 @@ async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None) -
             return Answer(True, f"{lead}From {ref}:\n" + "\n".join(f"> {esc(s)} _[{i}]_" for i, s in sorted(best)),
                           "Answer from the thread's article.")
     if words:
-        hits = await rt.store.search(" ".join(words), limit=3)
+        hits = await rt.store.search(" ".join(words), limit=3, team_id=team_id)  # this workspace's articles
         lines = []
         for h in hits:
             got = await rt.store.get_brief(h.article_id)

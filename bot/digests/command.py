@@ -26,6 +26,7 @@ from briefings.store.repo import utcnow
 from bot import oauth, render
 from bot.observability import metered_digest
 from bot.render import esc
+from bot.admins import is_admin
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -316,10 +317,10 @@ async def digest_command(rt: Runtime, cmd: Command, user_id: str | None, *, team
         return render.info_message(describe(sub), "Digest settings")
     if action == "help":
         return render.info_message(esc(DIGEST_HELP), "Digest help")
-    if action != "now" and rt.settings.digest_admins_only and not rt.is_admin(user_id):
+    if action != "now" and rt.settings.digest_admins_only and not await is_admin(rt, user_id, team_id):
         return render.error_message("Only launchbrief admins can set, change or switch off this channel's digest "
-                                    "(LAUNCHBRIEF_DIGEST_ADMINS_ONLY is on; ask one to add you to "
-                                    "LAUNCHBRIEF_ADMINS).")
+                                    "(LAUNCHBRIEF_DIGEST_ADMINS_ONLY is on): the workspace's Slack admins, "
+                                    "whoever installed launchbrief, or users in LAUNCHBRIEF_ADMINS.")
     if action == "off":
         removed = await rt.store.delete_subscription(team_id or "", channel_id or "")
         if removed is None:

@@ -120,7 +120,8 @@ def original_of(members: list) -> object:
 async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: int = 200) -> Digest:
     cursor = sub.cursor_article_id or 0
     filters = list((sub.filters or {}).get("terms", []))
-    rows = await store.digest_rows(cursor, limit=limit)
+    # a channel's digest holds what its own workspace reached (its feeds, its briefs) and the operator's
+    rows = await store.digest_rows(cursor, limit=limit, team_id=getattr(sub, "team_id", None))
     cursor_to = max([a.id for a, _ in rows], default=cursor)
     # every new member of these clusters, analysed or not: an exact copy is stored without its own analysis
     members: dict[int, list] = {}

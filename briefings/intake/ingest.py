@@ -26,6 +26,7 @@ from briefings.intake.feeds import FeedEntry, ParsedFeed, canonical_url, not_in_
 from briefings.intake.fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
 from briefings.models import Article
 from briefings.store import models as m
+from briefings.store.workspaces import link_feed_urls
 from briefings.store.repo import SaveItem, Store, utcnow
 
 log = logging.getLogger("launchbrief.ingest")
@@ -170,10 +171,11 @@ async def discover_feed(fetcher: Fetcher, url: str) -> FoundFeed:
                         f"the usual places ({', '.join(COMMON_FEED_PATHS[:4])}).")
 
 
-async def follow_feed(store: Store, fetcher: Fetcher, url: str) -> FoundFeed:
-    """What ``feeds add`` does in the CLI and in Slack: find the feed, then store it."""
+async def follow_feed(store: Store, fetcher: Fetcher, url: str, *, team_id: str | None = None) -> FoundFeed:
+    """What ``feeds add`` does in the CLI and in Slack: find the feed, then follow it (for a workspace, or the
+    operator when ``team_id`` is None)."""
     found = await discover_feed(fetcher, url)
-    await store.add_feed(found.url, found.title)
+    await store.add_feed(found.url, found.title, team_id=team_id)
     return found
 
 
@@ -285,9 +287,13 @@ class Ingestor:
                 else:
                     outcome.skipped += 1
 
+        met_again: list[str] = []  # pages stored before (another feed, a brief): this feed's teams reach them too
+
         async def prepare(entry: FeedEntry) -> SaveItem | None:
             if entry.entry_id in known_ids or (entry.link and canonical_url(entry.link) in known_urls):
                 outcome.skipped += 1
+                if entry.link:
+                    met_again.append(canonical_url(entry.link))
                 return None
             try:
                 article = await self._article(entry, parsed)
@@ -326,6 +332,8 @@ class Ingestor:
             items = [i for i in await asyncio.gather(*(prepare(e) for e in entries)) if i is not None]
             if items:
                 count(await self.store.save_many_with_retry(items, feed_id=feed.id))
+        if met_again:
+            await link_feed_urls(self.store, feed.id, met_again)
         self._progress(feed.url, outcome.new)
 
     async def _article(self, entry: FeedEntry, parsed: ParsedFeed) -> Article:

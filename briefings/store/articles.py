@@ -20,6 +20,7 @@ from briefings.intake.feeds import canonical_url, clamp, content_hash, not_in_fu
 from briefings.models import Article as ArticleModel
 from briefings.models import Brief
 from briefings.store import models as m
+from briefings.store import workspaces
 from briefings.store.base import table, URL_MAX, StoreBase, utcnow
 from briefings.store.dedup import BandIndex, band_candidates, best_candidate, insert_bands, lsh_bands, minhash_of
 
@@ -231,16 +232,20 @@ class ArticlesMixin(StoreBase):
         return {i for i in ids if i is not None}, seen
 
     async def save(self, article: ArticleModel, brief: Brief | None, *, feed_id: int | None = None,
-                   entry_id: str | None = None, summary: str | None = None) -> SaveResult:
+                   entry_id: str | None = None, summary: str | None = None,
+                   team_id: str | None = None) -> SaveResult:
         """Store one article and its brief once; see :meth:`save_many`."""
-        return (await self.save_many([SaveItem(article, brief, entry_id, summary)], feed_id=feed_id))[0]
+        return (await self.save_many([SaveItem(article, brief, entry_id, summary)], feed_id=feed_id,
+                                     team_id=team_id))[0]
 
-    async def save_many(self, items: list[SaveItem], *, feed_id: int | None = None) -> list[SaveResult]:
+    async def save_many(self, items: list[SaveItem], *, feed_id: int | None = None,
+                        team_id: str | None = None) -> list[SaveResult]:
         """Store articles in one transaction, each at most once.
 
         An article already stored under the same canonical URL or feed entry id is skipped; the same text
         from another source is kept as a source of the existing story (no second analysis, so partner counts
-        do not double); a near-duplicate (MinHash, LSH bands) joins the existing story cluster.
+        do not double); a near-duplicate (MinHash, LSH bands) joins the existing story cluster. Every article
+        saved or met again is linked to the workspaces that reached it (the feed's, or ``team_id``'s).
         """
         now = utcnow()
         prepared = [_prepare(it, feed_id) for it in items]
@@ -259,13 +264,16 @@ class ArticlesMixin(StoreBase):
             await _insert_clusters(conn, plan, now)
             await _insert_articles(conn, plan)
             await _insert_analyses(conn, plan, now)
-        return [r for r in plan.results if r is not None]
+            results = [r for r in plan.results if r is not None]
+            await workspaces.link_saved(self, conn, feed_id, team_id, [r.article_id for r in results])
+        return results
 
-    async def save_many_with_retry(self, items: list[SaveItem], *, feed_id: int | None = None) -> list[SaveResult]:
+    async def save_many_with_retry(self, items: list[SaveItem], *, feed_id: int | None = None,
+                                   team_id: str | None = None) -> list[SaveResult]:
         try:
-            return await self.save_many(items, feed_id=feed_id)
+            return await self.save_many(items, feed_id=feed_id, team_id=team_id)
         except IntegrityError:
-            return await self.save_many(items, feed_id=feed_id)
+            return await self.save_many(items, feed_id=feed_id, team_id=team_id)
 
     # ---------------------------------------------------------------- reading
     async def count_articles(self) -> int:
@@ -287,15 +295,18 @@ class ArticlesMixin(StoreBase):
                                    .where(m.Article.canonical_url == canonical_url(url)))).first()
             return (row[0], row[1]) if row else None
 
-    async def recent_briefs(self, limit: int = 5) -> list[tuple[m.Article, dict[str, Any]]]:
+    async def recent_briefs(self, limit: int = 5, *, team_id: str | None = None
+                            ) -> list[tuple[m.Article, dict[str, Any]]]:
+        q = (select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
+             .order_by(m.Analysis.created_at.desc(), m.Article.id.desc()).limit(limit))
+        if (seen := workspaces.visible(team_id)) is not None:
+            q = q.where(seen)
         async with self.session() as s:
-            rows = (await s.execute(select(m.Article, m.Analysis.brief)
-                                    .join(m.Analysis, m.Analysis.article_id == m.Article.id)
-                                    .order_by(m.Analysis.created_at.desc(), m.Article.id.desc()).limit(limit))).all()
+            rows = (await s.execute(q)).all()
             return [(a, b) for a, b in rows]
 
     async def latest(self, *, limit: int = 5, since: date | None = None,
-                     labels: tuple[str, ...] = ("launch-policy",)
+                     labels: tuple[str, ...] = ("launch-policy",), team_id: str | None = None
                      ) -> list[tuple[m.Article, dict[str, Any], list[str]]]:
         """Top recent relevant stories, one per cluster: (article, brief, other sources).
 
@@ -310,6 +321,8 @@ class ArticlesMixin(StoreBase):
                  .limit(limit * 5))
             if since:
                 q = q.where(m.Article.published >= since)
+            if (seen := workspaces.visible(team_id)) is not None:  # the workspace's own and the operator's
+                q = q.where(seen)
             rows = (await s.execute(q)).all()
             chosen: list[tuple[m.Article, dict[str, Any]]] = []
             seen: set[int | None] = set()

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.store import models as m
+from briefings.store import workspaces
 from briefings.store.base import table, StoreBase, utcnow
 
 GroupWork = Callable[[AsyncConnection], Awaitable[Any]]
@@ -191,11 +192,15 @@ class DigestsMixin(StoreBase):
                 m.DigestLedger.subscription_id == sub_id))).scalars())
 
     # ---------------------------------------------------------------- digest rows
-    async def digest_rows(self, cursor: int, limit: int = 200) -> list[tuple[m.Article, dict[str, Any]]]:
-        """Relevant analysed articles stored after ``cursor`` (article id), oldest first."""
+    async def digest_rows(self, cursor: int, limit: int = 200, *, team_id: str | None = None
+                          ) -> list[tuple[m.Article, dict[str, Any]]]:
+        """Relevant analysed articles stored after ``cursor`` (article id), oldest first; a workspace's digest
+        only those it reached (and the operator's)."""
+        q = (select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
+             .where(m.Article.id > cursor, m.Analysis.relevance_label == "launch-policy")
+             .order_by(m.Article.id).limit(limit))
+        if (seen := workspaces.visible(team_id)) is not None:
+            q = q.where(seen)
         async with self.session() as s:
-            rows = (await s.execute(
-                select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
-                .where(m.Article.id > cursor, m.Analysis.relevance_label == "launch-policy")
-                .order_by(m.Article.id).limit(limit))).all()
+            rows = (await s.execute(q)).all()
             return [(a, b) for a, b in rows]

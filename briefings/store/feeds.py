@@ -10,11 +10,18 @@ from sqlalchemy import delete, or_, select
 from briefings.errors import BriefingError
 from briefings.intake.feeds import clamp
 from briefings.store import models as m
+from briefings.store import workspaces
 from briefings.store.base import table, URL_MAX, StoreBase, utcnow
 
 
 class FeedsMixin(StoreBase):
-    async def add_feed(self, url: str, title: str | None = None) -> m.Feed:
+    async def add_feed(self, url: str, title: str | None = None, *, team_id: str | None = None) -> m.Feed:
+        """Follow a feed for a workspace (``team_id``) or the operator (None); it is stored and fetched once."""
+        feed = await self._stored_feed(url, title)
+        await workspaces.follow_feed(self, feed.id, team_id)
+        return feed
+
+    async def _stored_feed(self, url: str, title: str | None) -> m.Feed:
         if len(url) > URL_MAX:
             raise BriefingError(f"that feed URL is too long (more than {URL_MAX} characters)")
         title = clamp(title, 500)
@@ -28,14 +35,24 @@ class FeedsMixin(StoreBase):
             s.add(feed)
         return feed
 
-    async def remove_feed(self, url: str) -> bool:
+    async def remove_feed(self, url: str, *, team_id: str | None = None) -> bool:
+        """The operator (None) removes a feed for everyone; a workspace stops following it (the feed goes when
+        no one follows it). Stored articles stay either way."""
+        if team_id:
+            async with self.session() as s:
+                feed_id = (await s.execute(select(m.Feed.id).where(m.Feed.url == url))).scalar_one_or_none()
+            return feed_id is not None and await workspaces.unfollow_feed(self, feed_id, team_id)
         async with self._save_lock, self.session() as s, s.begin():
             result = await s.execute(delete(m.Feed).where(m.Feed.url == url))
             return (result.rowcount or 0) > 0
 
-    async def list_feeds(self) -> list[m.Feed]:
+    async def list_feeds(self, *, team_id: str | None = None) -> list[m.Feed]:
+        """All feeds, or a workspace's: those it follows and the operator's."""
+        q = select(m.Feed).order_by(m.Feed.id)
+        if (followed := workspaces.feed_visible(team_id)) is not None:
+            q = q.where(followed)
         async with self.session() as s:
-            return list((await s.execute(select(m.Feed).order_by(m.Feed.id))).scalars())
+            return list((await s.execute(q)).scalars())
 
     async def due_feeds(self, now: datetime | None = None) -> list[m.Feed]:
         now = now or utcnow()

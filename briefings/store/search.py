@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from briefings.store import workspaces
 from briefings.store.base import StoreBase
 
 MAX_SEARCH_TERMS = 12  # distinct words a search looks for
@@ -66,9 +67,10 @@ def search_terms(query: str) -> tuple[list[str], bool]:
     return list(seen.values()), cut
 
 
-def _sqlite_query(terms: list[str], since: date | None, top: int) -> tuple[str, dict[str, Any]]:
+def _sqlite_query(terms: list[str], since: date | None, top: int, team_id: str | None = None
+                  ) -> tuple[str, dict[str, Any]]:
     match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
-    since_sql = "AND a.published >= :since " if since else ""
+    since_sql = ("AND a.published >= :since " if since else "") + (workspaces.VISIBLE_SQL if team_id else "")
     sql = ("SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, "
            "snippet(articles_fts, 1, '*', '*', '…', 16) AS snip, bm25(articles_fts, 4.0, 1.0) AS rank "
            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
@@ -80,14 +82,16 @@ def _sqlite_query(terms: list[str], since: date | None, top: int) -> tuple[str, 
     return sql, {"q": match, "lim": top}
 
 
-def _postgres_query(terms: list[str], since: date | None, top: int) -> tuple[str, dict[str, Any]]:
+def _postgres_query(terms: list[str], since: date | None, top: int, team_id: str | None = None
+                    ) -> tuple[str, dict[str, Any]]:
     # rank every match cheaply, then highlight (ts_headline re-parses the text) only the top rows
     sql = ("SELECT t.id, t.title, t.url, t.source, t.published, t.cluster_id, "
            "ts_headline('english', t.text, t.q, 'StartSel=*,StopSel=*,MaxWords=30,MinWords=12') AS snip, "
            "t.rank FROM (SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, a.text, q, "
            "-ts_rank(a.search, q) AS rank "
            "FROM articles a, plainto_tsquery('english', :q) q WHERE a.search @@ q " +
-           ("AND a.published >= :since " if since else "") + "ORDER BY rank LIMIT :lim) t ORDER BY t.rank")
+           ("AND a.published >= :since " if since else "") + (workspaces.VISIBLE_SQL if team_id else "") +
+           "ORDER BY rank LIMIT :lim) t ORDER BY t.rank")
     return sql, {"q": " ".join(terms), "lim": top}
 
 
@@ -109,7 +113,7 @@ def _fold_hits(rows: list[Any]) -> list[SearchHit]:
 
 class SearchMixin(StoreBase):
     async def search(self, query: str, *, since: date | None = None, limit: int = 10,
-                     timeout: float = SEARCH_TIMEOUT_S) -> SearchResults:
+                     timeout: float = SEARCH_TIMEOUT_S, team_id: str | None = None) -> SearchResults:
         """Ranked full-text search, bounded whatever the query: at most :data:`MAX_SEARCH_TERMS` distinct words
         of at most :data:`MAX_TERM_CHARS` characters, snippets (the costly part) only for the top rows, and on
         PostgreSQL a statement timeout. ``result.cut`` says when the query was cut or stopped."""
@@ -122,12 +126,14 @@ class SearchMixin(StoreBase):
         top = limit * 4  # a few per story: duplicates of one story are folded below
         async with self.session() as s:
             if self.dialect == "sqlite":
-                sql, params = _sqlite_query(terms, since, top)
+                sql, params = _sqlite_query(terms, since, top, team_id)
             else:
-                sql, params = _postgres_query(terms, since, top)
+                sql, params = _postgres_query(terms, since, top, team_id)
                 await s.execute(text(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}"))  # ms; 0 = none
             if since:
                 params["since"] = since
+            if team_id:  # a workspace searches what it reached and the operator's
+                params["team"] = team_id
             try:
                 rows = list((await s.execute(text(sql), params)).all())
             except DBAPIError as exc:

@@ -39,6 +39,11 @@ def visible(team_id: str | None, article_id: Any = m.Article.id) -> ColumnElemen
     return exists().where(ta.article_id == article_id, ta.team_id.in_([team_id, OPERATOR]))
 
 
+# the same rule for hand-written SQL (full-text search): the article's alias must be ``a``
+VISIBLE_SQL = ("AND EXISTS (SELECT 1 FROM team_articles ta WHERE ta.article_id = a.id "
+               "AND ta.team_id IN (:team, '')) ")
+
+
 def feed_visible(team_id: str | None) -> ColumnElement[bool] | None:
     if not team_id:
         return None
@@ -55,18 +60,33 @@ def _insert(store: Store, table: Any) -> Any:
     return insert(table)
 
 
-def _feed_links(store: Store, feed_id: int, teams: list[str] | None, article_ids: list[int] | None) -> Any:
-    """team_articles rows for the articles of a feed (all of them, or these ids), for its teams (or these)."""
+def _feed_links(store: Store, feed_id: int, teams: list[str] | None, articles: Any = None) -> Any:
+    """team_articles rows for articles (the feed's own when ``articles`` is None, else those matching that
+    clause) for the feed's teams (all, or these)."""
     tf, a, ta = m.TeamFeed.__table__, m.Article.__table__, m.TeamArticle.__table__
     q = select(tf.c.team_id, a.c.id, literal("feed", String(8)), literal(_now(), DateTime(timezone=True)))
-    q = q.select_from(tf.join(a, a.c.feed_id == tf.c.feed_id) if article_ids is None else tf.join(a, true()))
+    q = q.select_from(tf.join(a, a.c.feed_id == tf.c.feed_id if articles is None else true()))
     q = q.where(tf.c.feed_id == feed_id)
     if teams is not None:
         q = q.where(tf.c.team_id.in_(teams))
-    if article_ids is not None:
-        q = q.where(a.c.id.in_(article_ids))
+    if articles is not None:
+        q = q.where(articles)
     ins = _insert(store, ta).from_select(["team_id", "article_id", "via", "created_at"], q)
     return ins.on_conflict_do_nothing()
+
+
+async def link_saved(store: Store, conn: Any, feed_id: int | None, team_id: str | None,
+                     article_ids: list[int]) -> None:
+    """Inside the save's transaction: a feed's articles are its teams'; a brief's is its team's (the
+    operator's when no team asked)."""
+    if not article_ids:
+        return
+    if feed_id is not None:
+        await conn.execute(_feed_links(store, feed_id, None, m.Article.__table__.c.id.in_(article_ids)))
+    if feed_id is None or team_id:
+        rows = [{"team_id": team_of(team_id), "article_id": a, "via": "brief", "created_at": _now()}
+                for a in sorted(set(article_ids))]
+        await conn.execute(_insert(store, m.TeamArticle.__table__).values(rows).on_conflict_do_nothing())
 
 
 async def follow_feed(store: Store, feed_id: int, team_id: str | None) -> None:
@@ -101,14 +121,14 @@ async def link_articles(store: Store, team_id: str | None, article_ids: Iterable
         await conn.execute(_insert(store, m.TeamArticle.__table__).values(rows).on_conflict_do_nothing())
 
 
-async def link_feed_articles(store: Store, feed_id: int, article_ids: Iterable[int]) -> None:
-    """Articles a feed poll saved or met again are reached by every team following that feed."""
-    ids = sorted(set(article_ids))
-    if not ids:
-        return
+async def link_feed_urls(store: Store, feed_id: int, canonical_urls: Iterable[str]) -> None:
+    """Entries a feed poll skipped because their page was stored already (from another feed, or a brief) are
+    reached by the teams following this feed too."""
+    urls = sorted(set(canonical_urls))
     async with store._save_lock, store.engine.begin() as conn:
-        for start in range(0, len(ids), 500):
-            await conn.execute(_feed_links(store, feed_id, None, ids[start:start + 500]))
+        for start in range(0, len(urls), 500):
+            await conn.execute(_feed_links(store, feed_id, None,
+                                           m.Article.__table__.c.canonical_url.in_(urls[start:start + 500])))
 
 
 async def feed_teams(store: Store, feed_id: int) -> list[str]:
