@@ -22,6 +22,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Literal
 
 import pycountry
@@ -47,63 +48,53 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SpaceportRecord(_Record):
+class _Named(_Record):
+    """What every named record has: its names, the organisation it belongs to, a note."""
+
     name: str
     aliases: list[str] = Field(default_factory=list)
     former_names: list[str] = Field(default_factory=list)
+    parent: str = ""  # canonical name of the organisation it belongs to (e.g. NASA for its centres)
+    note: str = ""
+
+
+class SpaceportRecord(_Named):
     country: str
     operator: str  # display text: who runs the site (may name several organisations)
-    parent: str = ""  # canonical name of the organisation the site belongs to (e.g. NASA for its centres)
     status: Literal["operational", "emerging", "planned"]
     orbits: list[str] = Field(min_length=1)
-    note: str = ""
 
     _c = field_validator("country")(_check_country)
 
 
-class OrgRecord(_Record):
-    name: str
-    aliases: list[str] = Field(default_factory=list)
-    former_names: list[str] = Field(default_factory=list)
+class OrgRecord(_Named):
     country: str = ""
     kind: Literal["agency", "military", "regulator"]
-    parent: str = ""
     # A government department (or alliance) whose units are separate services or agencies: its units are
     # not one another's own side (see KnowledgeBase.own_side).
     department: bool = False
     vehicles: list[str] = Field(default_factory=list)
     spaceports: list[str] = Field(default_factory=list)
-    note: str = ""
 
     _c = field_validator("country")(_check_country)
 
 
-class ProviderRecord(_Record):
-    name: str
-    aliases: list[str] = Field(default_factory=list)
-    former_names: list[str] = Field(default_factory=list)
+class ProviderRecord(_Named):
     country: str
-    parent: str = ""
     vehicles: list[str] = Field(default_factory=list)
     spaceports: list[str] = Field(default_factory=list)
     service: Literal["launch", "spaceport", "broker", "ground", "manufacturer"]
     status: Literal["active", "development", "defunct"] = "active"
-    note: str = ""
 
     _c = field_validator("country")(_check_country)
 
 
-class OperatorRecord(_Record):
+class OperatorRecord(_Named):
     """A satellite or spacecraft operator: the usual launch customer."""
 
-    name: str
-    aliases: list[str] = Field(default_factory=list)
-    former_names: list[str] = Field(default_factory=list)
     country: str = ""
     segment: Literal["communications", "earth-observation", "navigation", "human-spaceflight", "lunar",
                      "science", "constellation"]
-    parent: str = ""
-    note: str = ""
 
     _c = field_validator("country")(_check_country)
 
@@ -328,14 +319,15 @@ def _country_display_name(code: str) -> str:
     if code in overrides:
         return overrides[code]
     c = pycountry.countries.get(alpha_2=code)
-    return getattr(c, "common_name", None) or c.name
+    return str(getattr(c, "common_name", None) or getattr(c, "name", code))
 
 
 def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: list[ProviderRecord],
            operators: list[OperatorRecord], countries: list[CountryRecord]) -> None:
     """Cross-file consistency, checked on every load: fail loudly rather than find the wrong entity."""
     problems: list[str] = []
-    records = [*orgs, *providers, *operators, *spaceports]
+    records: list[_Named] = [*orgs, *providers, *operators, *spaceports]
+    with_sites: list[OrgRecord | ProviderRecord] = [*orgs, *providers]
     names: dict[str, str] = {}
     for r in records:
         kind = type(r).__name__.removesuffix("Record").lower()
@@ -343,7 +335,7 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
             problems.append(f"duplicate name {r.name!r} ({names[r.name]} and {kind})")
         names[r.name] = kind
     port_names = {s.name for s in spaceports}
-    for r in [*orgs, *providers]:
+    for r in with_sites:
         for port in r.spaceports:
             if port not in port_names:
                 problems.append(f"{r.name!r}: spaceport {port!r} is not a spaceport name")
@@ -392,7 +384,7 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
             claim(n, r.name, "name/alias")
         for n in r.former_names:
             claim(n, r.name, "former name")
-    for r in [*orgs, *providers]:
+    for r in with_sites:
         for v in r.vehicles:
             claim(v, r.name, "vehicle")
     seen_codes: set[str] = set()
@@ -485,19 +477,15 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
     not_names: list[NotNameRecord] = _load(directory, "not_names.toml")
     _check(spaceports, orgs, providers, operators, countries)
 
-    key_of: dict[str, str] = {}
-    for r in orgs:
-        key_of[r.name] = f"{r.kind}:{r.name}"
-    for r in [*providers, *operators]:
-        key_of[r.name] = f"company:{r.name}"
-    for r in spaceports:
-        key_of[r.name] = f"spaceport:{r.name}"
+    key_of: dict[str, str] = {o.name: f"{o.kind}:{o.name}" for o in orgs}
+    key_of.update({c.name: f"company:{c.name}" for c in [*providers, *operators]})
+    key_of.update({p.name: f"spaceport:{p.name}" for p in spaceports})
 
     entities: dict[str, Entity] = {}
     surface: dict[str, tuple[str, bool]] = {}
     former: set[str] = set()
 
-    def add(ent: Entity, names: list[str], formers: list[str] = ()) -> None:
+    def add(ent: Entity, names: list[str], formers: Sequence[str] = ()) -> None:
         entities.setdefault(ent.key, ent)
         for n in names:
             n = n.strip()
@@ -509,7 +497,7 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
                 surface[n] = (ent.key, False)
                 former.add(n)
 
-    def parent(r) -> str | None:
+    def parent(r: _Named) -> str | None:
         return key_of[r.parent] if r.parent else None
 
     # Most specific first: organisations and sites before countries, so "US Space Force" is the military
@@ -518,22 +506,23 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
         add(Entity(key_of[r.name], r.name, r.kind, r.country or None, vehicles=r.vehicles,
                    spaceports=r.spaceports, note=r.note, parent=parent(r), former_names=r.former_names,
                    department=r.department), [r.name, *r.aliases], r.former_names)
-    for r in providers:
-        add(Entity(key_of[r.name], r.name, "company", r.country, vehicles=r.vehicles, status=r.status,
-                   spaceports=r.spaceports, service=r.service, note=r.note, parent=parent(r),
-                   former_names=r.former_names), [r.name, *r.aliases], r.former_names)
-    for r in operators:
-        add(Entity(key_of[r.name], r.name, "company", r.country or None, service="operator", segment=r.segment,
-                   note=r.note, parent=parent(r), former_names=r.former_names),
-            [r.name, *r.aliases], r.former_names)
-    for r in spaceports:
-        add(Entity(key_of[r.name], r.name, "spaceport", r.country, operator=r.operator, status=r.status,
-                   orbits=r.orbits, note=r.note, parent=parent(r), former_names=r.former_names),
-            [r.name, *r.aliases], r.former_names)
-    for r in [*orgs, *providers]:
-        for v in r.vehicles:
+    for pr in providers:
+        add(Entity(key_of[pr.name], pr.name, "company", pr.country, vehicles=pr.vehicles, status=pr.status,
+                   spaceports=pr.spaceports, service=pr.service, note=pr.note, parent=parent(pr),
+                   former_names=pr.former_names), [pr.name, *pr.aliases], pr.former_names)
+    for op in operators:
+        add(Entity(key_of[op.name], op.name, "company", op.country or None, service="operator", segment=op.segment,
+                   note=op.note, parent=parent(op), former_names=op.former_names),
+            [op.name, *op.aliases], op.former_names)
+    for sp in spaceports:
+        add(Entity(key_of[sp.name], sp.name, "spaceport", sp.country, operator=sp.operator, status=sp.status,
+                   orbits=sp.orbits, note=sp.note, parent=parent(sp), former_names=sp.former_names),
+            [sp.name, *sp.aliases], sp.former_names)
+    with_sites: list[OrgRecord | ProviderRecord] = [*orgs, *providers]
+    for ws in with_sites:
+        for v in ws.vehicles:
             if v not in surface:
-                surface[v] = (key_of[r.name], True)
+                surface[v] = (key_of[ws.name], True)
 
     tiers = {c.code: c for c in countries}
     for c in pycountry.countries:
