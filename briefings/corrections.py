@@ -45,7 +45,8 @@ async def add(store: Store, c: CorrectionIn) -> m.Correction:
         raise CorrectionError(f"This brief lists no partner called {c.partner}.")
     if c.kind in ("wrong_role", "wrong_country", "missing_partner") and not (c.value or "").strip():
         raise CorrectionError("Say what it should be.")
-    if c.kind == "wrong_country" and not (len(c.value.strip()) == 2 and c.value.strip().isalpha()):
+    value = (c.value or "").strip()
+    if c.kind == "wrong_country" and not (len(value) == 2 and value.isalpha()):
         raise CorrectionError("Give the country as a two-letter ISO code, e.g. NO for Norway.")
     row = m.Correction(team_id=c.team_id, article_id=c.article_id, kind=c.kind, partner=c.partner,
                        value=(c.value or "").strip()[:300] or None, user_id=c.user_id,

@@ -15,7 +15,7 @@ from briefings.analysis.kb import Mention
 from briefings.analysis.language import WidenedByText
 from briefings.models import Relevance
 
-_LAUNCH = re.compile(
+_LAUNCH_EN = re.compile(
     r"\b(?:launch(?:es|ed|ing|er|ers)?|rockets?|spaceports?|launch sites?|launch pads?|cosmodromes?|"
     r"boosters?|lift-?off|sounding rockets?|range|countdown|payload fairing|fairings?|upper stage|first stage|"
     r"reusable|static fire|orbital|suborbital|national security space launch|launch vehicles?|"
@@ -24,17 +24,18 @@ _LAUNCH = re.compile(
     r"lancements?|lanceurs?|fusées?|lançamentos?|foguetes?|lanzamientos?|cohetes?|lanci|lancio|razzi|razzo|"
     r"lanciatori|lanciatore|Raketen\w*|Trägerrakete\w*|Raketenstarts?|Weltraumbahnhof\w*|spazioporto|"
     r"porto espacial|puerto espacial|centro de lançamento|base de lancement|base de lanzamiento)\b", re.I)
-_SPACE = re.compile(
+_SPACE_EN = re.compile(
     r"\b(?:space|satellites?|orbit(?:s|ing|al)?|spacecraft|astronauts?|nasa|esa|planets?|exoplanets?|telescopes?|"
     r"moon|lunar|mars|asteroids?|galax(?:y|ies)|stars?|cosmic|constellations?|space station|iss)\b", re.I)
-_POLICY = re.compile(
+_POLICY_EN = re.compile(
     r"\b(?:polic(?:y|ies)|regulat\w+|licen[cs]\w*|agreements?|partnerships?|treat(?:y|ies)|cooperation|"
     r"government|ministers?|congress|parliament|budget|funding|contracts?|national security|defen[cs]e|"
     r"sovereign\w*|strategy|strategic|resilien\w+|export|legislation|law|programme|program)\b", re.I)
 
 # launch, space and policy words in French, German, Spanish, Portuguese and Italian count too
-_LAUNCH, _SPACE, _POLICY = (WidenedByText(_LAUNCH, "launch", "spaceport"), WidenedByText(_SPACE, "space"),
-                            WidenedByText(_POLICY, "policy"))
+_LAUNCH = WidenedByText(_LAUNCH_EN, "launch", "spaceport")
+_SPACE = WidenedByText(_SPACE_EN, "space")
+_POLICY = WidenedByText(_POLICY_EN, "policy")
 
 EVENT_TYPES: dict[str, re.Pattern] = {
     "partnership/agreement": re.compile(
@@ -57,7 +58,7 @@ EVENT_TYPES: dict[str, re.Pattern] = {
 }
 
 
-def _per100(rx: re.Pattern, text: str, words: int) -> float:
+def _per100(rx: re.Pattern | WidenedByText, text: str, words: int) -> float:
     return 100.0 * len(rx.findall(text)) / max(words, 1)
 
 

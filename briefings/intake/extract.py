@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import trafilatura
+from trafilatura.settings import Document
 
 from briefings.errors import EmptyArticle
 from briefings.models import Article
@@ -33,13 +34,14 @@ def extract_html(html: str | bytes, *, source: str, url: str | None = None) -> A
                                           include_tables=True, favor_precision=False)
     except Exception as exc:  # trafilatura/lxml raise assorted errors on junk markup
         raise EmptyArticle("the page could not be read as HTML") from exc
-    text = (doc.text if doc is not None else "") or ""
-    if len(text.strip()) < _MIN_CHARS:
+    # with_metadata and no as_dict: trafilatura returns its Document (or None), never a dict
+    text = (doc.text if isinstance(doc, Document) else "") or ""
+    if not isinstance(doc, Document) or len(text.strip()) < _MIN_CHARS:
         raise EmptyArticle("no article text was found on that page")
     title = _clean(doc.title)
     text = _drop_title_line(text, title)
     return Article(
-        url=url or (doc.url if doc is not None else None),
+        url=url or doc.url,
         source=source,
         title=title,
         author=_clean(doc.author),

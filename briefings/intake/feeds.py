@@ -102,7 +102,8 @@ def _entry_date(entry) -> date | None:
         value = entry.get(key)
         if value:
             try:
-                return datetime(*value[:6], tzinfo=UTC).date()
+                y, mo, d, h, mi, sec = (int(v) for v in value[:6])
+                return datetime(y, mo, d, h, mi, sec, tzinfo=UTC).date()
             except (TypeError, ValueError):
                 continue
     return None

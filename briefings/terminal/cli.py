@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 from datetime import UTC, date, datetime
 
 import typer
@@ -29,14 +30,14 @@ def _tidy_help() -> None:
         def display_type_rich(self, ctx):
             return None if self.is_flag else original(self, ctx)
 
-        TyperOption.display_type_rich = display_type_rich
+        setattr(TyperOption, "display_type_rich", display_type_rich)  # noqa: B010 -- patching typer
     if hasattr(TyperArgument, "_usage_display_name"):
         def usage_name(self) -> str:
             name = (self.metavar or self.name or "").upper()
             name = name if self.required else f"[{name}]"
             return name + ("..." if self.nargs != 1 else "")
 
-        TyperArgument._usage_display_name = usage_name
+        setattr(TyperArgument, "_usage_display_name", usage_name)  # noqa: B010 -- patching typer
 
 
 _tidy_help()
@@ -45,6 +46,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="launchbrief: briefings on space-launch policy news, offline.")
 err = Console(stderr=True)
 JSON_HELP = "Print JSON with every field instead of the table."
+DEFAULT_FEEDS = Path(__file__).parents[1] / "intake" / "default_feeds.toml"  # `feeds add --defaults`
 
 
 def _show_version(value: bool) -> None:
@@ -67,11 +69,13 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return _utc(moment).isoformat() if moment else None
+    utc = _utc(moment)
+    return utc.isoformat() if utc else None
 
 
 def _stamp(moment: datetime | None, default: str = "") -> str:
-    return _utc(moment).strftime("%Y-%m-%d %H:%M UTC") if moment else default
+    utc = _utc(moment)
+    return utc.strftime("%Y-%m-%d %H:%M UTC") if utc else default
 
 
 def _say(console: Console, line: Text) -> None:
@@ -197,7 +201,6 @@ def feeds_add(url: str = typer.Argument(None, help="A feed URL (RSS, Atom or JSO
               defaults: bool = typer.Option(False, "--defaults", help="Add the shipped default feed list.")) -> None:
     """Add a feed after checking that it is one; given a web page, find the feed it links to."""
     import tomllib
-    from pathlib import Path
 
     from briefings.intake.fetch import Fetcher
     from briefings.intake.ingest import follow_feed
@@ -206,7 +209,7 @@ def feeds_add(url: str = typer.Argument(None, help="A feed URL (RSS, Atom or JSO
         store = await _store()
         try:
             if defaults:
-                data = tomllib.loads((Path(__file__).parents[1] / "intake" / "default_feeds.toml").read_text(encoding="utf-8"))
+                data = tomllib.loads(DEFAULT_FEEDS.read_text(encoding="utf-8"))
                 for f in data["feed"]:
                     await store.add_feed(f["url"], f.get("title"))
                 return f"added {len(data['feed'])} default feeds"
