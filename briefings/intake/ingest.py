@@ -339,7 +339,8 @@ class Ingestor:
     async def _article(self, entry: FeedEntry, parsed: ParsedFeed) -> Article:
         feed_text = "\n\n".join(x for x in (entry.title, entry.summary) if x)
         if self.opts.fetch_pages and entry.link:
-            from briefings.intake.extract import extract_html, extract_text  # trafilatura: loaded only when pages are read
+            # trafilatura is loaded only when pages are read
+            from briefings.intake.extract import extract_html, extract_text
 
             try:
                 page = await self._get(entry.link)
