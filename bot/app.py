@@ -8,9 +8,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
 from bot import commands, corrections, oauth, render, watch
+from bot.parse import find_url, is_question, parse, user_text
 from bot.home import publish_home
 from bot.runtime import Runtime
-from bot.service import answer, brief_url, find_url, user_text
+from bot.service import answer, brief_url
 
 log = logging.getLogger("launchbrief.bot")
 
@@ -38,7 +39,7 @@ def create_app(rt: Runtime) -> AsyncApp:
             log.info("duplicate command %s ignored (replayed request)", trigger_id[:80])
             await ack()
             return
-        cmd = commands.parse(command.get("text"))
+        cmd = parse(command.get("text"))
         if cmd.name in ("help", "unknown"):  # instant answers go in the ack itself
             await ack(**render.help_message(cmd.error).as_kwargs())
             return
@@ -192,7 +193,7 @@ async def _mention(rt: Runtime, client, event: dict) -> None:
     stripped = user_text(text)
     if url:
         stripped = " ".join(w for w in stripped.split() if w.rstrip(").,;") != url)
-    if context and not commands.is_question(stripped):
+    if context and not is_question(stripped):
         msg = render.brief_message(context[1], article_id=context[0])
     elif stripped:
         ans = await answer(rt, stripped, context)

@@ -40,7 +40,7 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
         b.section("*Recent briefs*\n" + "\n".join(
             f"• {link(a.url, a.title or a.url)} — {esc(render.clip((br.get('tldr') or {}).get('text', ''), 200))}"
             for a, br in recent))
-    notes = getattr(rt.scheduler, "events", None)
+    notes = rt.scheduler.events if rt.scheduler is not None else None
     if notes:
         b.section("*Scheduler notes*\n" + "\n".join(f"• {esc(n)}" for n in notes[-5:]))
     msg = b.build("launchbrief home")

@@ -15,35 +15,6 @@ from briefings.models import Brief
 from bot.observability import timed_brief
 from bot.runtime import Runtime
 
-_URL_IN_SLACK = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>|(https?://[^\s<>]+)")
-_MARKUP = re.compile(r"<[^<>]*>")  # Slack's own markup: <@U1>, <#C1|name>, <!here>, <https://x|label>
-
-
-def unescape_slack(text: str | None) -> str:
-    """Undo Slack's escaping of user text, once: ``&lt;`` ``&gt;`` ``&amp;`` (``&amp;`` last, so ``&amp;lt;``
-    stays the literal ``&lt;`` the user typed). Output is escaped again, once, by :func:`bot.render.esc`."""
-    if not text:
-        return ""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def user_text(text: str | None) -> str:
-    """What a user typed, without Slack's markup (mentions, channel and link tokens), unescaped once."""
-    return " ".join(unescape_slack(_MARKUP.sub(" ", text or "")).split())
-
-
-def find_url(text: str | None) -> str | None:
-    """The first http(s) link in Slack-formatted text (``<https://x|label>``, ``<https://x>`` or bare),
-    with Slack's entities undone: ``?id=7&amp;page=2`` is the URL ``?id=7&page=2``."""
-    if not text:
-        return None
-    m = _URL_IN_SLACK.search(text)
-    if not m:
-        return None
-    url = unescape_slack(m.group(1) or m.group(2))
-    return url.rstrip(").,;") or None
-
-
 async def brief_url(rt: Runtime, url: str) -> tuple[int, dict]:
     """Fetch, analyse and store the article at ``url`` (once); return (article id, brief as JSON dict)."""
     stored = await rt.store.brief_for_url(url)

@@ -25,7 +25,7 @@ from bot import oauth, render
 from bot.render import esc, link
 
 if TYPE_CHECKING:
-    from bot.commands import Command
+    from bot.parse import Command
     from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.watch")
@@ -193,7 +193,7 @@ class WatchAlerter:
                                                            "event_payload": {"run_id": run_id}},
                                                  **msg.as_kwargs())
         except Exception as exc:
-            from bot.digests.command import PERMANENT_ERRORS, slack_error
+            from bot.digests.delivery import PERMANENT_ERRORS, slack_error
 
             code = slack_error(exc)
             if code in PERMANENT_ERRORS:  # retrying cannot fix it: close the claim, pause the watches it was for

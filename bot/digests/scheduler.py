@@ -21,7 +21,7 @@ from briefings.digests.schedule import fire_times, latest_slot, slot_key, standa
 from briefings.store.repo import utcnow
 
 from bot import observability, watch
-from bot.digests.command import DigestPoster
+from bot.digests.delivery import DigestPoster
 from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.scheduler")
