@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from briefings import corrections as corr
 
 from bot import render
-from bot.render import esc
+from bot.mrkdwn import escape as esc
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot import render
-from bot.render import esc, link
+from bot.mrkdwn import escape as esc
+from bot.render import link
 from bot.runtime import Runtime
 
 

@@ -1,8 +1,8 @@
 """Block Kit rendering (slack_sdk models) for briefs, partner lists, the latest briefing and search results.
 
 Rules kept here, in one place:
-* all untrusted text (titles, sentences, quotes, names, user input) goes through :func:`esc` -- ``&``, ``<``,
-  ``>`` escaped, so nothing can ping ``@channel`` or forge a link;
+* all untrusted text (titles, sentences, quotes, names, user input) goes through :func:`esc`
+  (:func:`bot.mrkdwn.escape`) -- ``&``, ``<``, ``>`` escaped, so nothing can ping ``@channel`` or forge a link;
 * links are built only from http(s) URLs (:func:`link`), with escaped labels;
 * Slack's limits: at most 50 blocks, 3,000 characters per section, 150 per header; long text is split at
   word boundaries into several sections (never cut silently: a cut is marked with "…"), and every message
@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from briefings.models import Partner, partners_by_tier
+from bot.mrkdwn import escape as esc
+from bot.mrkdwn import strip_bidi
 from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock,
                                      MarkdownTextObject, PlainTextObject, SectionBlock)
+
+if TYPE_CHECKING:
+    from bot.service import Answer, Cited
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -25,21 +30,7 @@ MAX_HEADER = 150
 MAX_TEXT = 3000  # fallback text we send (Slack truncates at 40k; keep notifications short)
 MAX_CONTEXT_ELEMENT = 2000
 
-
-# Bidirectional embedding/override/isolate controls (U+202A-U+202E, U+2066-U+2069): in a title they can make
-# text display in another order than it reads ("evil.com/txt.exe" shown as "exe.txt/moc.live"); never shown.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def strip_bidi(text: str) -> str:
-    return _BIDI.sub("", text)
-
-
-def esc(text: str | None) -> str:
-    """Escape untrusted text for mrkdwn: & < > (Slack's control characters), bidi controls removed."""
-    if not text:
-        return ""
-    return strip_bidi(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+__all__ = ["esc", "strip_bidi"]  # re-exported: the escaping itself is bot.mrkdwn's
 
 
 def plain(text: str | None) -> str:
@@ -160,13 +151,6 @@ class Builder:
 # ------------------------------------------------------------------------------------------- renderers
 def _date(value: Any) -> str:
     return str(value)[:10] if value else ""
-
-
-def _brief_get(brief: Any, key: str, default: Any = None) -> Any:
-    if isinstance(brief, dict):
-        return brief.get(key, default)
-    value = getattr(brief, key, default)
-    return value
 
 
 def _as_dict(brief: Any) -> dict[str, Any]:
@@ -376,7 +360,8 @@ def digest_messages(digest: Any, *, max_parent_stories: int = 8) -> list[Message
             line += f" — {esc(clip(s.tldr, 280))}"
         roles = getattr(s, "partner_roles", None) or []
         if roles:
-            line += f"\n   _partners: {esc(', '.join(roles[:6]))}" + (f" +{len(roles) - 6} more" if len(roles) > 6 else "") + "_"
+            more = f" +{len(roles) - 6} more" if len(roles) > 6 else ""
+            line += f"\n   _partners: {esc(', '.join(roles[:6]))}{more}_"
         if s.also:
             line += f"\n   _also covered by {esc(', '.join(s.also[:5]))}_"
         return line
@@ -396,6 +381,38 @@ def digest_messages(digest: Any, *, max_parent_stories: int = 8) -> list[Message
             b = Builder().section(f"*{esc(kind.capitalize())}*\n" + "\n".join(story_line(s) for s in part))
             messages.append(b.build(f"{kind}: " + "; ".join((s.title or s.url) for s in part)))
     return messages
+
+
+def _cited(c: Cited) -> str:
+    """A sentence an answer rests on, as a mrkdwn quote with its index (and its article, from the archive)."""
+    text = f"“{esc(c.text)}”" if c.quote else esc(c.text)
+    return f"> {text} _[{c.index}]_" + (f" — {link(c.url, c.title or c.url)}" if c.url else "")
+
+
+def answer_text(ans: Answer) -> str:
+    """A :class:`bot.service.Answer` as mrkdwn: every sentence cited by index, the article linked."""
+    ref = link(ans.url, ans.title)
+    if ans.kind == "no_partners":
+        return f"{ref} names no launch partners."
+    if ans.kind == "partners":
+        return f"Partners named in {ref}:\n" + "\n".join(
+            f"• *{esc(p.name)}* ({esc(p.kind)}) — {esc(p.role)}: “{esc(clip(p.evidence.text, 240))}” "
+            f"_[{p.evidence.index}]_" for p in ans.partners)
+    lines = "\n".join(_cited(c) for c in ans.cited)
+    if ans.kind == "quotes":
+        about = f" about {esc(ans.topic)}" if ans.topic else ""
+        return f"What {esc(ans.speaker)} said{about}, from {ref}:\n" + lines
+    if ans.kind == "article":
+        lead = f"{esc(ans.speaker)} is not quoted on {esc(ans.topic)}; what the article says:\n" \
+            if ans.speaker and ans.topic else ""
+        return f"{lead}From {ref}:\n" + lines
+    if ans.kind == "archive":
+        return "From stored articles:\n" + lines
+    return f"I found nothing in the stored articles that answers “{esc(clip(ans.question, 200))}”."
+
+
+def answer_message(ans: Answer) -> Message:
+    return info_message(answer_text(ans), ans.fallback)
 
 
 def _speaker(q: dict) -> str:

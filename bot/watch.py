@@ -22,7 +22,8 @@ from briefings.store.repo import utcnow
 from briefings.watch import Match, WatchError, WatchTerm, label, match, parse_terms
 
 from bot import oauth, render
-from bot.render import esc, link
+from bot.mrkdwn import escape as esc
+from bot.render import link
 
 if TYPE_CHECKING:
     from bot.parse import Command
