@@ -78,19 +78,14 @@ async def partners(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: s
     if name and not stats:
         return render.error_message(f"No stored article names {name} as a launch partner"
                                     + (f" since {since}." if since else "."))
-    msg = render.partners_message(stats, title=f"Partner: {canonical}" if name else "Launch partners in the news",
-                                  since=since.isoformat() if since else None, country_name=kb.country_name)
+    arts: list = []
     if name:
         away = await corrected_away(rt.store, team_id or "") if removed else set()
         arts = [a for a in await rt.store.partner_articles(canonical, since=since, limit=8 + len(away))
                 if (a.id, canonical) not in away][:8]
-        extra = "\n".join(f"• {link(a.url, a.title or a.url)} — {a.published or ''} _({esc(a.role)})_" for a in arts)
-        if extra:
-            b = render.Builder()
-            b.section("*Articles naming it*\n" + extra)
-            msg.blocks.extend(b.build("").blocks)
-            msg.blocks = msg.blocks[: render.MAX_BLOCKS]
-    return msg
+    return render.partners_message(stats, title=f"Partner: {canonical}" if name else "Launch partners in the news",
+                                   since=since.isoformat() if since else None, country_name=kb.country_name,
+                                   articles=arts)
 
 
 async def feeds(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,

@@ -11,7 +11,9 @@ Rules kept here, in one place:
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -259,7 +261,7 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
 
 
 def partners_message(stats: list[Any], *, title: str = "Launch partners in the news", since: str | None = None,
-                     country_name=lambda c: c) -> Message:
+                     country_name=lambda c: c, articles: Sequence[Any] = ()) -> Message:
     out = Builder().header(title + (f" since {since}" if since else ""))
     if not stats:
         return out.section("No partners found in stored coverage yet.").build("No partners found yet.")
@@ -273,6 +275,9 @@ def partners_message(stats: list[Any], *, title: str = "Launch partners in the n
             lines.append(f"• *{esc(s.entity)}* _{esc(s.kind)}_ — {s.mentions} mention{'s' * (s.mentions != 1)}, "
                          f"{_date(s.first_seen)} → {_date(s.last_seen)}" + (f" · {latest}" if latest else ""))
         out.section(f"*{esc(country)}*\n" + "\n".join(lines))
+    if articles:  # one partner's view: the stored articles naming it, with the role each gives it
+        out.section("*Articles naming it*\n" + "\n".join(
+            f"• {link(a.url, a.title or a.url)} — {a.published or ''} _({esc(a.role)})_" for a in articles))
     text = ", ".join(f"{s.entity} ({s.mentions})" for s in stats[:10])
     return out.build(f"{title}: {text}")
 
@@ -419,3 +424,86 @@ def _speaker(q: dict) -> str:
     """"Lena Sorensen (Fjordlift)": the speaker, with the organisation the article ties them to."""
     who, org = q.get("speaker") or "unattributed", q.get("speaker_org")
     return f"{who} ({org})" if org and org != who else who
+
+
+# ------------------------------------------------------------------ corrections (bot/corrections.py)
+OVERFLOW = "correct_partner"
+MODAL = "correction_modal"
+NOT_NEWS = "correct_not_news"
+MISSING = "correct_missing"
+MENU = (("not_partner", "Not a partner"), ("wrong_role", "Wrong role…"), ("wrong_country", "Wrong country…"))
+PROMPTS = {"wrong_role": "The right role (e.g. launch provider, host nation)",
+           "wrong_country": "The right country (two-letter ISO code, e.g. NO)",
+           "missing_partner": "The partner the brief missed (name)"}
+
+
+def partners_view(article_id: int, brief: dict) -> Message:
+    """Each partner on its own line with an overflow menu; buttons for the brief as a whole."""
+    partner_list = brief.get("partners") or []
+    fixes = brief.get("partner_corrections") or {}
+    b = Builder().header(f"Partners: {brief.get('title') or 'article'}")
+    blocks = [x.to_dict() for x in b.blocks]
+    for note in brief.get("corrections") or []:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": correction_note(note)}]})
+    if not partner_list:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "This article names no launch partners."}})
+    for i, p in enumerate(partner_list[:40]):
+        blocks.append({"type": "section",
+                       "text": {"type": "mrkdwn", "text": clip(partner_line(
+                           p, corrections=fixes.get(p["name"])), 2900)},
+                       "accessory": {"type": "overflow", "action_id": f"{OVERFLOW}:{i}", "options": [
+                           {"text": {"type": "plain_text", "text": label}, "value": f"{kind}:{article_id}:{i}"}
+                           for kind, label in MENU]}})
+    blocks.append({"type": "actions", "elements": [
+        {"type": "button", "text": {"type": "plain_text", "text": "Missing partner…"}, "action_id": MISSING,
+         "value": str(article_id)},
+        {"type": "button", "text": {"type": "plain_text", "text": "Not launch news"}, "action_id": NOT_NEWS,
+         "value": str(article_id)}]})
+    text = "Partners: " + (", ".join(p["name"] for p in partner_list) or "none")
+    return Message(text=_clip_escaped(text, MAX_TEXT), blocks=blocks[: MAX_BLOCKS])
+
+
+def correction_modal(kind: str, article_id: int, partner: str, team_id: str, channel_id: str | None) -> dict:
+    """The small modal a "…" correction opens: one text field; what it is about rides in private_metadata."""
+    meta = json.dumps({"kind": kind, "article_id": article_id, "partner": partner, "team_id": team_id,
+                       "channel_id": channel_id})
+    title = {"wrong_role": "Wrong role", "wrong_country": "Wrong country", "missing_partner": "Missing partner"}[kind]
+    return {"type": "modal", "callback_id": MODAL, "private_metadata": meta,
+            "title": {"type": "plain_text", "text": title}, "submit": {"type": "plain_text", "text": "Save"},
+            "blocks": ([{"type": "section", "text": {"type": "mrkdwn", "text": f"*{esc(partner)}*"}}]
+                       if partner else [])
+            + [{"type": "input", "block_id": "value", "label": {"type": "plain_text", "text": PROMPTS[kind]},
+                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 200}}]}
+
+
+# ------------------------------------------------------------------ watch alerts (bot/watch.py)
+BRIEF_ACTION = "watch_brief"  # an alert's Brief button: f"{BRIEF_ACTION}:{article id}"
+MAX_FULL = 10  # articles shown with partner lines and a button; more are listed as links
+
+
+def watch_alert_message(items: list[tuple[Any, dict, list[tuple[Any, Any]]]]) -> Message:
+    """One alert: ``items`` are (article, brief, [(watch, match), …]) in article order."""
+    b = Builder().header("Watch alert" + (f": {len(items)} new stories" if len(items) > 1 else ""))
+    blocks = [blk.to_dict() for blk in b.blocks]
+    for art, brief, hits in items[:MAX_FULL]:
+        title = brief.get("title") or art.title or art.url
+        lines = [f"*{link(art.url, title)}*"]
+        for watch, m in hits:
+            lines.append(f"_{esc(watch.label)}_: {esc('; '.join(m.reasons))}")
+        partners = [p for _, m in hits for p in m.partners]
+        seen: set[str] = set()
+        for p in partners:
+            if p["name"] not in seen:
+                seen.add(p["name"])
+                lines.append(partner_line(p, with_evidence=False))
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip("\n".join(lines), 2900)},
+                       "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Brief"},
+                                     "action_id": f"{BRIEF_ACTION}:{art.id}", "value": str(art.id)}})
+    rest = items[MAX_FULL:]
+    if rest:
+        more = "\n".join(f"• {link(a.url, br.get('title') or a.title or a.url)} — "
+                         f"{esc('; '.join(r for _, m in h for r in m.reasons))}" for a, br, h in rest)
+        for piece in split_text("*Also matching*\n" + more)[:5]:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
+    fallback = "Watch alert: " + "; ".join((br.get("title") or a.title or a.url) for a, br, _ in items)
+    return Message(text=_clip_escaped(fallback, MAX_TEXT), blocks=blocks[: MAX_BLOCKS])
