@@ -6,6 +6,7 @@ Parsing the command text is :mod:`bot.parse` (pure); each handler does the slow 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from briefings.errors import BriefingError
 from briefings.intake.ingest import follow_feed
@@ -78,11 +79,11 @@ async def partners(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: s
     if name and not stats:
         return render.error_message(f"No stored article names {name} as a launch partner"
                                     + (f" since {since}." if since else "."))
-    arts: list = []
-    if name:
+    arts: list[Any] = []  # the stored articles naming the partner asked about
+    if canonical:
         away = await corrected_away(rt.store, team_id or "") if removed else set()
-        arts = [a for a in await rt.store.partner_articles(canonical, since=since, limit=8 + len(away))
-                if (a.id, canonical) not in away][:8]
+        rows: list[Any] = await rt.store.partner_articles(canonical, since=since, limit=8 + len(away))
+        arts = [a for a in rows if (a.id, canonical) not in away][:8]
     return render.partners_message(stats, title=f"Partner: {canonical}" if name else "Launch partners in the news",
                                    since=since.isoformat() if since else None, country_name=kb.country_name,
                                    articles=arts)

@@ -114,8 +114,8 @@ def _on_overflow(rt: Runtime):
                 return
             name = partners[index]["name"]
             if kind == "not_partner":
-                await save(rt, corr.CorrectionIn(team_id=_team(body), article_id=article_id, kind=kind, partner=name,
-                                                 user_id=_user(body)), respond)
+                await save(rt, corr.CorrectionIn(team_id=_team(body), article_id=article_id, kind="not_partner",
+                                                 partner=name, user_id=_user(body)), respond)
                 return
             await client.views_open(trigger_id=body["trigger_id"], view=render.correction_modal(
                 kind, article_id, name, _team(body), _channel(body)))

@@ -291,7 +291,7 @@ class Readiness:
 SLACK_PATHS = ("/slack/events",)
 
 
-def _request_ids(raw: bytes, content_type: str) -> tuple[str, dict[str, str]]:
+def _request_ids(raw: bytes, content_type: str) -> tuple[str, dict[str, str | None]]:
     """The kind of a Slack request (command, interactive, event) and the ids worth logging."""
     try:
         if "json" in content_type:

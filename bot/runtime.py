@@ -38,7 +38,7 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
 
     async def prepare_for_next_attempt_async(self, *, state, request, response=None, error=None) -> None:
         if response is None:
-            raise error  # type: ignore[misc]
+            raise error if error is not None else RuntimeError("retry without a response or an error")
         state.next_attempt_requested = True
         value = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
         try:

@@ -20,7 +20,7 @@ MANIFEST = Path(__file__).resolve().parent.parent / "deploy" / "slack-manifest.y
 class Recorder:
     """Stands in for Bolt's AsyncApp: records what is registered, keeps the listener functions."""
 
-    installation_store = None
+    installation_store = object()  # OAuth mode: Bolt's store, which the revocation listeners are built on
 
     def __init__(self) -> None:
         self.registered: dict[str, list] = {"command": [], "event": [], "action": [], "view": []}
