@@ -15,7 +15,6 @@ from briefings.analysis.kb import load_kb
 from bot import render
 from bot.corrections import marked
 from bot.digests.command import digest_command
-from bot.mrkdwn import escape as esc
 from bot.parse import SUBCOMMANDS, Command, find_url, parse_partners_args
 from bot.render import Message, link
 from bot.runtime import Runtime
@@ -97,11 +96,7 @@ async def feeds(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str 
         if not rows:
             return render.info_message("No feeds yet. An admin can add one with `/launchbrief feeds add &lt;url&gt;`.",
                                        "No feeds yet.")
-        lines = []
-        for f in rows:
-            health = "ok" if not f.consecutive_failures else f"failing ×{f.consecutive_failures}: {f.last_error or ''}"
-            lines.append(f"• {link(f.url, f.title or f.url)} — {esc(render.clip(health, 200))}")
-        return render.info_message("*Feeds*\n" + "\n".join(lines), f"{len(rows)} feeds")
+        return render.info_message("*Feeds*\n" + "\n".join(render.feed_line(f) for f in rows), f"{len(rows)} feeds")
     if action not in ("add", "remove"):
         return render.help_message(f"`feeds {action}` is not a feeds command: use list, add or remove.")
     if not rt.is_admin(user_id):

@@ -28,12 +28,7 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
                                          for w in watched[:30]) if watched else "None yet: `/launchbrief watch …`."))
     feeds = await rt.store.list_feeds()
     if feeds:
-        lines = []
-        for f in feeds[:20]:
-            health = ":white_check_mark: ok" if not f.consecutive_failures else \
-                f":warning: failing ×{f.consecutive_failures} — {esc(render.clip(f.last_error or '', 120))}"
-            lines.append(f"• {link(f.url, f.title or f.url)} {health}")
-        b.section("*Feeds*\n" + "\n".join(lines))
+        b.section("*Feeds*\n" + "\n".join(render.feed_line(f) for f in feeds[:20]))
     else:
         b.section("*Feeds*\nNone yet. Admins: `/launchbrief feeds add &lt;url&gt;`.")
     recent = await rt.store.recent_briefs(limit=5)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from briefings.models import Partner, partners_by_tier
+from briefings.models import Partner, group_by_country, partners_by_tier
 from bot.mrkdwn import escape as esc
 from bot.mrkdwn import strip_bidi
 from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock,
@@ -265,10 +265,8 @@ def partners_message(stats: list[Any], *, title: str = "Launch partners in the n
     out = Builder().header(title + (f" since {since}" if since else ""))
     if not stats:
         return out.section("No partners found in stored coverage yet.").build("No partners found yet.")
-    by_country: dict[str, list[Any]] = {}
-    for s in stats:
-        by_country.setdefault(country_name(s.country) or "International", []).append(s)
-    for country, items in sorted(by_country.items(), key=lambda kv: -sum(s.mentions for s in kv[1])):
+    for country, items in group_by_country(stats, country=lambda s: s.country, weight=lambda s: s.mentions,
+                                           country_name=country_name):
         lines = []
         for s in items:
             latest = link(s.latest_url, clip(s.latest_title or "latest", 80)) if s.latest_url else ""
@@ -319,6 +317,14 @@ def search_message(query: str, hits: list[Any]) -> Message:
         lines.append(line)
     out.section("\n".join(lines))
     return out.build(f"{len(hits)} results for {query}")
+
+
+def feed_line(feed: Any) -> str:
+    """A feed and its health, the one way it is shown (``/launchbrief feeds``, App Home): ok, or how many polls
+    in a row failed and the last error."""
+    health = "ok" if not feed.consecutive_failures else \
+        f":warning: failing ×{feed.consecutive_failures}: {esc(clip(feed.last_error or '', 200))}"
+    return f"• {link(feed.url, feed.title or feed.url)} — {health}"
 
 
 def error_message(text: str) -> Message:
