@@ -1,18 +1,27 @@
-"""Bolt listeners. Each one parses, acks at once, and hands slow work to the runtime; nothing else."""
+"""Bolt listeners. Each one parses, acks at once, and hands slow work to the runtime; nothing else.
+
+What is registered is listed in module-level tables (:data:`SLASH_COMMANDS`, :data:`EVENTS`,
+:data:`bot.buttons.BUTTONS`, and the ``ACTIONS``/``VIEWS``/``EVENTS`` of the modules that register their own);
+tests/test_manifest.py checks them against deploy/slack-manifest.yaml.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
 
-from bot import commands, corrections, oauth, render, watch
+from bot import buttons, commands, corrections, oauth, render, watch
 from bot.home import publish_home
+from bot.mention import answer_mention
+from bot.parse import parse
 from bot.runtime import Runtime
-from bot.service import answer, brief_url, find_url, user_text
 
 log = logging.getLogger("launchbrief.bot")
+
+COMMAND = "/launchbrief"
+SLASH_COMMANDS = (COMMAND,)
+EVENTS = ("app_mention", "app_home_opened")
 
 
 def create_app(rt: Runtime) -> AsyncApp:
@@ -23,12 +32,27 @@ def create_app(rt: Runtime) -> AsyncApp:
         raise_error_for_unhandled_request=False,
         **oauth.app_kwargs(rt),  # OAuth install flow when SLACK_CLIENT_ID/SECRET are set (bot/oauth.py)
     )
+    register_listeners(app, rt)
+    return app
+
+
+def register_listeners(app, rt: Runtime) -> None:
+    """Every listener of the app (``app``: Bolt's AsyncApp, or a recorder in tests)."""
     oauth.register(app, rt)
     watch.register(app, rt)  # the Brief button of watch alerts
     corrections.register(app, rt)  # the Partners view with a correction menu per line (issue 13)
+    app.command(COMMAND)(_on_command(rt))
+    for action_id, handler in buttons.BUTTONS.items():
+        app.action(action_id)(_on_button(rt, action_id, handler))
+    app.event("app_mention")(_on_mention(rt))
+    app.event("app_home_opened")(_on_home(rt))
 
-    # ---------------------------------------------------------------------------------- /launchbrief
-    @app.command("/launchbrief")
+    @app.error
+    async def on_error(error, body):
+        log.error("unhandled error in a listener: %s", error, exc_info=error)
+
+
+def _on_command(rt: Runtime):
     async def on_command(ack, command, respond):
         # A replayed signed request (same trigger_id, inside Slack's 5-minute window) runs once: checked in
         # memory before the ack (no database write delays it), and in the database after it (other replicas).
@@ -38,7 +62,7 @@ def create_app(rt: Runtime) -> AsyncApp:
             log.info("duplicate command %s ignored (replayed request)", trigger_id[:80])
             await ack()
             return
-        cmd = commands.parse(command.get("text"))
+        cmd = parse(command.get("text"))
         if cmd.name in ("help", "unknown"):  # instant answers go in the ack itself
             await ack(**render.help_message(cmd.error).as_kwargs())
             return
@@ -55,47 +79,26 @@ def create_app(rt: Runtime) -> AsyncApp:
 
         rt.spawn(_guard(work(), respond, replace_original=True), "command")
 
-    # ------------------------------------------------------------------------------------- buttons
-    async def _brief_of(body) -> tuple[int, dict] | None:
-        try:
-            article_id = int(body["actions"][0]["value"])
-        except (KeyError, IndexError, ValueError):
-            return None
-        got = await rt.store.get_brief(article_id)
-        return (article_id, got[1]) if got and got[1] else None
+    return on_command
 
-    def button(action_id: str, build) -> None:
-        """A brief's button: ack, then load the brief it belongs to and answer with ``build(found)``."""
 
-        @app.action(action_id)
-        async def on_button(ack, body, respond):
-            await ack()
+def _on_button(rt: Runtime, action_id: str, handler: buttons.ButtonHandler):
+    """A brief's button: ack, then load the brief it belongs to and answer with the handler's message."""
 
-            async def work():
-                found = await _brief_of(body)
-                team = oauth.data_team(rt, (body.get("team") or {}).get("id"))
-                msg, response_type = await (build(found, team) if build is more_like_this else build(found))
-                await respond(response_type=response_type, replace_original=False, **msg.as_kwargs())
+    async def on_button(ack, body, respond):
+        await ack()
 
-            rt.spawn(_guard(work(), respond), action_id)
+        async def work():
+            team = oauth.data_team(rt, (body.get("team") or {}).get("id"))
+            msg, response_type = await handler(rt, await buttons.brief_of(rt, body), team)
+            await respond(response_type=response_type, replace_original=False, **msg.as_kwargs())
 
-    async def share(found):
-        if not found:
-            return render.error_message("That brief is no longer stored."), "ephemeral"
-        return render.brief_message(found[1], article_id=None, buttons=False), "in_channel"
+        rt.spawn(_guard(work(), respond), action_id)
 
-    async def more_like_this(found, team_id=None):
-        brief = found[1] if found else {}
-        terms = " ".join([p["name"] for p in (brief.get("partners") or [])[:3]] or [brief.get("title") or ""])
-        hits = [h for h in await rt.store.search(terms, limit=6, team_id=team_id)
-                if not found or h.article_id != found[0]]
-        return render.search_message(f"more like “{brief.get('title') or terms}”", hits[:5]), "ephemeral"
+    return on_button
 
-    button("share_brief", share)
-    button("more_like_this", more_like_this)
 
-    # ------------------------------------------------------------------------------ @launchbrief
-    @app.event("app_mention")
+def _on_mention(rt: Runtime):
     async def on_mention(body, event, client, context):
         if _from_a_bot(event, context) and not rt.settings.answer_bots:
             log.info("mention by a bot (%s) ignored", event.get("bot_id") or event.get("user"))
@@ -104,19 +107,18 @@ def create_app(rt: Runtime) -> AsyncApp:
         if event_id and not await rt.claim_once(event_id):
             log.info("duplicate event %s ignored (Slack retry)", event_id[:80])
             return
-        rt.spawn(_mention_guarded(rt, client, event, oauth.data_team(rt, body.get("team_id"))), "mention")
+        rt.spawn(answer_mention(rt, client, event, oauth.data_team(rt, body.get("team_id"))), "mention")
 
-    @app.event("app_home_opened")
+    return on_mention
+
+
+def _on_home(rt: Runtime):
     async def on_home(body, event, client):
         if event.get("tab") not in (None, "home"):
             return
         rt.spawn(publish_home(rt, client, event["user"], body.get("team_id")), "home")
 
-    @app.error
-    async def on_error(error, body):
-        log.error("unhandled error in a listener: %s", error, exc_info=error)
-
-    return app
+    return on_home
 
 
 def _from_a_bot(event: dict, context) -> bool:
@@ -137,70 +139,3 @@ async def _guard(coro, respond, *, replace_original: bool = False) -> None:
                           **render.error_message("Something went wrong on our side; please try again.").as_kwargs())
         except Exception:
             log.exception("could not report the failure")
-
-
-SLACK_ERRORS = {  # what a Slack Web API error means for the person who mentioned us, in plain words
-    "missing_scope": "I'm not allowed to read this conversation, so I can't see the thread's first message. "
-                     "Put the link in your mention instead.",
-    "not_in_channel": "I'm not a member of this conversation, so I can't read it. Invite me with "
-                      "`/invite @launchbrief`, or put the link in your mention.",
-    "channel_not_found": "I can't see this conversation (private, or shared from another workspace). Invite me "
-                         "with `/invite @launchbrief`, or put the link in your mention.",
-    "thread_not_found": "I can't find this thread's first message. Put the link in your mention instead.",
-}
-
-
-async def _mention_guarded(rt: Runtime, client, event: dict, team_id: str | None = None) -> None:
-    """Answer a mention; whatever fails is answered in the thread with a plain sentence, never silence."""
-    try:
-        await _mention(rt, client, event, team_id)
-        return
-    except SlackApiError as exc:
-        code = str((exc.response or {}).get("error") or "")
-        log.warning("mention in %s failed: Slack said %s", event.get("channel"), code)
-        text = SLACK_ERRORS.get(code, f"Slack refused a call I needed ({code or 'unknown error'}); "
-                                      "please try again, or put the link in your mention.")
-    except Exception:
-        log.exception("mention failed")
-        text = "Something went wrong on our side; please try again."
-    try:
-        await client.chat_postMessage(channel=event["channel"], thread_ts=event.get("thread_ts") or event["ts"],
-                                      unfurl_links=False, unfurl_media=False,
-                                      **render.error_message(text).as_kwargs())
-    except Exception as exc:  # cannot even answer (e.g. not_in_channel): the log is all that is left
-        log.warning("could not answer the mention in %s: %s", event.get("channel"), exc)
-
-
-async def _mention(rt: Runtime, client, event: dict, team_id: str | None = None) -> None:
-    channel = event["channel"]
-    thread_ts = event.get("thread_ts") or event["ts"]
-    text = event.get("text") or ""
-    url = find_url(text)
-    if not url and event.get("thread_ts"):
-        replies = await client.conversations_replies(channel=channel, ts=event["thread_ts"], limit=1)
-        messages = replies.get("messages") or []
-        if messages:
-            url = find_url(messages[0].get("text"))
-    try:
-        context = await brief_url(rt, url, team_id=team_id) if url else None
-    except Exception as exc:  # a bad link: say so in the thread
-        message = getattr(exc, "message", None) or "Something went wrong fetching that link."
-        if not getattr(exc, "message", None):
-            log.exception("mention brief failed")
-        msg = render.error_message(f"I couldn't brief {url}: {message}")
-        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
-                                      unfurl_media=False, **msg.as_kwargs())
-        return
-    # the question without the mention, link tokens and Slack's escaping (unescaped once; escaped on output)
-    stripped = user_text(text)
-    if url:
-        stripped = " ".join(w for w in stripped.split() if w.rstrip(").,;") != url)
-    if context and not commands.is_question(stripped):
-        msg = render.brief_message(context[1], article_id=context[0])
-    elif stripped:
-        ans = await answer(rt, stripped, context, team_id=team_id)
-        msg = render.info_message(ans.text, ans.fallback)
-    else:
-        msg = render.help_message("Mention me in a thread with a link to brief it, or ask a question.")
-    await client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
-                                  **msg.as_kwargs())

@@ -1,10 +1,12 @@
-"""`/launchbrief` subcommands: parsing (pure) and the handlers that run after the ack."""
+"""`/launchbrief` subcommands: the handlers that run after the ack, one per subcommand, found in a table.
+
+Parsing the command text is :mod:`bot.parse` (pure); each handler does the slow work and returns a message.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from briefings.errors import BriefingError
 from briefings.intake.ingest import follow_feed
@@ -12,91 +14,53 @@ from briefings.analysis.kb import load_kb
 
 from bot import oauth, render
 from bot.admins import is_admin
-from bot.render import Message, esc, link
+from bot.corrections import marked
+from bot.digests.command import digest_command
+from bot.parse import SUBCOMMANDS, Command, find_url, parse_partners_args
+from bot.render import Message, link
 from bot.runtime import Runtime
-from bot.service import brief_url, find_url, unescape_slack
+from bot.service import brief_url
+from bot.watch import watch_command
 
-SUBCOMMANDS = ("partners", "search", "feeds", "digest", "watch", "help", "latest")
-
-
-@dataclass
-class Command:
-    name: str  # latest | brief | partners | search | feeds | digest | help | unknown
-    args: list[str] = field(default_factory=list)
-    rest: str = ""  # the text after the subcommand, as typed (Slack's &amp; &lt; &gt; undone once)
-    error: str | None = None
-    raw: str = ""  # the same, still Slack-formatted: where links are looked for (``<https://x|label>``)
+Handler = Callable[..., Awaitable[Message]]  # (rt, cmd, user_id, *, team_id, channel_id) -> Message
 
 
-_LEADING_LINK = re.compile(r"^\s*(<https?://[^>]*>|https?://\S+)")
+async def latest(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
+                 channel_id: str | None = None) -> Message:
+    return render.latest_message(await rt.store.latest(limit=5, team_id=oauth.data_team(rt, team_id)))
 
 
-def parse(text: str | None) -> Command:
-    """Parse Slack's command text. Slack escapes ``&`` ``<`` ``>`` in it; they are undone here, once."""
-    raw = (text or "").strip()
-    if not raw:
-        return Command("latest")
-    lead = _LEADING_LINK.match(raw)
-    url = find_url(lead.group(1)) if lead else None
-    if url:
-        return Command("brief", [url], unescape_slack(raw), raw=raw)
-    head, _, rest_raw = raw.partition(" ")
-    head, rest = unescape_slack(head), unescape_slack(rest_raw)
-    name = head.lower()
-    if name not in SUBCOMMANDS:
-        return Command("unknown", [head], rest, error=f"I don't know the command “{head}”.", raw=rest_raw)
-    return Command(name, rest.split(), rest.strip(), raw=rest_raw.strip())
+async def brief(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
+                channel_id: str | None = None) -> Message:
+    article_id, found = await brief_url(rt, cmd.args[0], team_id=oauth.data_team(rt, team_id))
+    return render.brief_message(await marked(rt, team_id, article_id, found), article_id=article_id)
 
 
-def parse_partners_args(args: list[str]) -> tuple[str | None, date | None, str | None]:
-    """``[name words…] [since:YYYY-MM-DD]`` -> (name, since, error)."""
-    since = None
-    words = []
-    for a in args:
-        if a.lower().startswith("since:"):
-            try:
-                since = date.fromisoformat(a[6:])
-            except ValueError:
-                return None, None, f"“{a}” is not a date: use since:YYYY-MM-DD, e.g. since:2025-01-31."
-        else:
-            words.append(a)
-    return (" ".join(words) or None), since, None
+async def search(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
+                 channel_id: str | None = None) -> Message:
+    if not cmd.rest:
+        return render.help_message("Search for what? Try `/launchbrief search spaceport Norway`.")
+    return render.search_message(cmd.rest, await rt.store.search(cmd.rest, limit=8,
+                                                                 team_id=oauth.data_team(rt, team_id)))
+
+
+async def help_(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
+                channel_id: str | None = None) -> Message:
+    return render.help_message(cmd.error)
 
 
 async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
               channel_id: str | None = None) -> Message:
     """Do the (slow) work of a command; every failure becomes a plain message."""
+    handler = HANDLERS.get(cmd.name, help_)  # "unknown": the help, with what was not understood
     try:
-        if cmd.name == "latest":
-            return render.latest_message(await rt.store.latest(limit=5, team_id=oauth.data_team(rt, team_id)))
-        if cmd.name == "brief":
-            article_id, brief = await brief_url(rt, cmd.args[0], team_id=oauth.data_team(rt, team_id))
-            from bot.corrections import marked
-
-            return render.brief_message(await marked(rt, team_id, article_id, brief), article_id=article_id)
-        if cmd.name == "partners":
-            return await partners(rt, cmd, team_id)
-        if cmd.name == "search":
-            if not cmd.rest:
-                return render.help_message("Search for what? Try `/launchbrief search spaceport Norway`.")
-            return render.search_message(cmd.rest, await rt.store.search(
-                cmd.rest, limit=8, team_id=oauth.data_team(rt, team_id)))
-        if cmd.name == "feeds":
-            return await feeds(rt, cmd, user_id, team_id)
-        if cmd.name == "digest":
-            from bot.digests.command import digest_command
-
-            return await digest_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
-        if cmd.name == "watch":
-            from bot.watch import watch_command
-
-            return await watch_command(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
-        return render.help_message(cmd.error)
+        return await handler(rt, cmd, user_id, team_id=team_id, channel_id=channel_id)
     except BriefingError as exc:
         return render.error_message(exc.message)
 
 
-async def partners(rt: Runtime, cmd: Command, team_id: str | None = None) -> Message:
+async def partners(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
+                   channel_id: str | None = None) -> Message:
     name, since, error = parse_partners_args(cmd.args)
     if error:
         return render.error_message(error)
@@ -105,7 +69,7 @@ async def partners(rt: Runtime, cmd: Command, team_id: str | None = None) -> Mes
     if name:
         ent = kb.by_name(name)
         canonical = ent.name if ent else name
-    scope = oauth.data_team(rt, team_id)
+    scope = oauth.data_team(rt, team_id)  # OAuth mode: what this workspace reached
     stats = await rt.store.partner_stats(since=since, name=canonical, team_id=scope)
     from briefings.corrections import corrected_away, removed_counts
 
@@ -117,23 +81,19 @@ async def partners(rt: Runtime, cmd: Command, team_id: str | None = None) -> Mes
     if name and not stats:
         return render.error_message(f"No stored article names {name} as a launch partner"
                                     + (f" since {since}." if since else "."))
-    msg = render.partners_message(stats, title=f"Partner: {canonical}" if name else "Launch partners in the news",
-                                  since=since.isoformat() if since else None, country_name=kb.country_name)
-    if name:
+    arts: list[Any] = []  # the stored articles naming the partner asked about
+    if canonical:
         away = await corrected_away(rt.store, team_id or "") if removed else set()
-        arts = [a for a in await rt.store.partner_articles(canonical, since=since, limit=8 + len(away),
-                                                                team_id=scope)
-                if (a.id, canonical) not in away][:8]
-        extra = "\n".join(f"• {link(a.url, a.title or a.url)} — {a.published or ''} _({esc(a.role)})_" for a in arts)
-        if extra:
-            b = render.Builder()
-            b.section("*Articles naming it*\n" + extra)
-            msg.blocks.extend(b.build("").blocks)
-            msg.blocks = msg.blocks[: render.MAX_BLOCKS]
-    return msg
+        rows: list[Any] = await rt.store.partner_articles(canonical, since=since, limit=8 + len(away),
+                                                          team_id=scope)
+        arts = [a for a in rows if (a.id, canonical) not in away][:8]
+    return render.partners_message(stats, title=f"Partner: {canonical}" if name else "Launch partners in the news",
+                                   since=since.isoformat() if since else None, country_name=kb.country_name,
+                                   articles=arts)
 
 
-async def feeds(rt: Runtime, cmd: Command, user_id: str | None, team_id: str | None = None) -> Message:
+async def feeds(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
+                channel_id: str | None = None) -> Message:
     action = (cmd.args[0].lower() if cmd.args else "list")
     scope = oauth.data_team(rt, team_id)  # OAuth mode: each workspace follows its own feeds
     if action == "list":
@@ -141,11 +101,7 @@ async def feeds(rt: Runtime, cmd: Command, user_id: str | None, team_id: str | N
         if not rows:
             return render.info_message("No feeds yet. An admin can add one with `/launchbrief feeds add &lt;url&gt;`.",
                                        "No feeds yet.")
-        lines = []
-        for f in rows:
-            health = "ok" if not f.consecutive_failures else f"failing ×{f.consecutive_failures}: {f.last_error or ''}"
-            lines.append(f"• {link(f.url, f.title or f.url)} — {esc(render.clip(health, 200))}")
-        return render.info_message("*Feeds*\n" + "\n".join(lines), f"{len(rows)} feeds")
+        return render.info_message("*Feeds*\n" + "\n".join(render.feed_line(f) for f in rows), f"{len(rows)} feeds")
     if action not in ("add", "remove"):
         return render.help_message(f"`feeds {action}` is not a feeds command: use list, add or remove.")
     if not await is_admin(rt, user_id, team_id):
@@ -165,8 +121,7 @@ async def feeds(rt: Runtime, cmd: Command, user_id: str | None, team_id: str | N
     return render.error_message(f"No feed with URL {url}.")
 
 
-_QUESTION = re.compile(r"\?|^\s*(who|what|when|where|why|how|which|did|does|is|are)\b", re.I)
-
-
-def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(text))
+# `/launchbrief <name> …` -> its handler ("brief": the command text starts with a link)
+HANDLERS: dict[str, Handler] = {"latest": latest, "brief": brief, "partners": partners, "search": search,
+                                "feeds": feeds, "digest": digest_command, "watch": watch_command, "help": help_}
+assert set(SUBCOMMANDS) <= set(HANDLERS), "every subcommand the parser knows has a handler"

@@ -16,20 +16,13 @@ from typing import TYPE_CHECKING
 from briefings import corrections as corr
 
 from bot import render
-from bot.render import esc
+from bot.buttons import article_id_of
+from bot.render import MENU, MISSING, MODAL, NOT_NEWS, OVERFLOW
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.corrections")
-OVERFLOW = "correct_partner"
-MODAL = "correction_modal"
-NOT_NEWS = "correct_not_news"
-MISSING = "correct_missing"
-MENU = (("not_partner", "Not a partner"), ("wrong_role", "Wrong role…"), ("wrong_country", "Wrong country…"))
-PROMPTS = {"wrong_role": "The right role (e.g. launch provider, host nation)",
-           "wrong_country": "The right country (two-letter ISO code, e.g. NO)",
-           "missing_partner": "The partner the brief missed (name)"}
 
 
 async def marked(rt: Runtime, team_id: str | None, article_id: int | None, brief: dict) -> dict:
@@ -39,90 +32,80 @@ async def marked(rt: Runtime, team_id: str | None, article_id: int | None, brief
     return corr.mark(brief, await corr.for_articles(rt.store, team_id, [article_id]))
 
 
-def partners_view(article_id: int, brief: dict) -> render.Message:
-    """Each partner on its own line with an overflow menu; buttons for the brief as a whole."""
-    partner_list = brief.get("partners") or []
-    fixes = brief.get("partner_corrections") or {}
-    b = render.Builder().header(f"Partners: {brief.get('title') or 'article'}")
-    blocks = [x.to_dict() for x in b.blocks]
-    for note in brief.get("corrections") or []:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": render.correction_note(note)}]})
-    if not partner_list:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "This article names no launch partners."}})
-    for i, p in enumerate(partner_list[:40]):
-        blocks.append({"type": "section",
-                       "text": {"type": "mrkdwn", "text": render.clip(render.partner_line(
-                           p, corrections=fixes.get(p["name"])), 2900)},
-                       "accessory": {"type": "overflow", "action_id": f"{OVERFLOW}:{i}", "options": [
-                           {"text": {"type": "plain_text", "text": label}, "value": f"{kind}:{article_id}:{i}"}
-                           for kind, label in MENU]}})
-    blocks.append({"type": "actions", "elements": [
-        {"type": "button", "text": {"type": "plain_text", "text": "Missing partner…"}, "action_id": MISSING,
-         "value": str(article_id)},
-        {"type": "button", "text": {"type": "plain_text", "text": "Not launch news"}, "action_id": NOT_NEWS,
-         "value": str(article_id)}]})
-    text = "Partners: " + (", ".join(p["name"] for p in partner_list) or "none")
-    return render.Message(text=render._clip_escaped(text, render.MAX_TEXT), blocks=blocks[: render.MAX_BLOCKS])
-
-
-def modal(kind: str, article_id: int, partner: str, team_id: str, channel_id: str | None) -> dict:
-    meta = json.dumps({"kind": kind, "article_id": article_id, "partner": partner, "team_id": team_id,
-                       "channel_id": channel_id})
-    title = {"wrong_role": "Wrong role", "wrong_country": "Wrong country", "missing_partner": "Missing partner"}[kind]
-    return {"type": "modal", "callback_id": MODAL, "private_metadata": meta,
-            "title": {"type": "plain_text", "text": title}, "submit": {"type": "plain_text", "text": "Save"},
-            "blocks": ([{"type": "section", "text": {"type": "mrkdwn", "text": f"*{esc(partner)}*"}}] if partner else [])
-            + [{"type": "input", "block_id": "value", "label": {"type": "plain_text", "text": PROMPTS[kind]},
-                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 200}}]}
-
-
 def register(app, rt: Runtime) -> None:
-    async def save(c: corr.CorrectionIn, respond=None) -> str | None:
-        """Store a correction; answer the user (ephemeral) with the brief's partners as now marked."""
-        try:
-            await corr.add(rt.store, c)
-        except corr.CorrectionError as exc:
-            if respond:
-                await respond(response_type="ephemeral", replace_original=False,
-                              **render.error_message(str(exc)).as_kwargs())
-            return str(exc)
-        if respond:
-            got = await rt.store.get_brief(c.article_id)
-            brief = await marked(rt, c.team_id, c.article_id, got[1])
-            await respond(response_type="ephemeral", replace_original=True,
-                          **partners_view(c.article_id, brief).as_kwargs())
-        return None
+    app.action("show_partners")(_on_partners(rt))
+    app.action(re.compile(rf"^{OVERFLOW}:\d+$"))(_on_overflow(rt))
+    app.action(NOT_NEWS)(_on_not_news(rt))
+    app.action(MISSING)(_on_missing(rt))
+    app.view(MODAL)(_on_modal(rt))
 
-    @app.action("show_partners")
+
+async def save(rt: Runtime, c: corr.CorrectionIn, respond=None) -> str | None:
+    """Store a correction; answer the user (ephemeral) with the brief's partners as now marked."""
+    try:
+        await corr.add(rt.store, c)
+    except corr.CorrectionError as exc:
+        if respond:
+            await respond(response_type="ephemeral", replace_original=False,
+                          **render.error_message(str(exc)).as_kwargs())
+        return str(exc)
+    if respond:
+        got = await rt.store.get_brief(c.article_id)
+        brief = await marked(rt, c.team_id, c.article_id, got[1] if got else {})
+        await respond(response_type="ephemeral", replace_original=True,
+                      **render.partners_view(c.article_id, brief).as_kwargs())
+    return None
+
+
+def _team(body: dict) -> str:
+    return (body.get("team") or {}).get("id") or ""
+
+
+def _user(body: dict) -> str | None:
+    return (body.get("user") or {}).get("id")
+
+
+def _channel(body: dict) -> str | None:
+    return (body.get("channel") or {}).get("id")
+
+
+def _on_partners(rt: Runtime):
     async def on_partners(ack, body, respond):
         await ack()
 
         async def work():
-            try:
-                article_id = int(body["actions"][0]["value"])
-            except (KeyError, IndexError, ValueError):
-                article_id = -1
+            found = article_id_of(body)
+            article_id = found if found is not None else -1
             got = await rt.store.get_brief(article_id)
             if not got or not got[1]:
                 msg = render.error_message("That brief is no longer stored.")
             else:
-                msg = partners_view(article_id, await marked(rt, (body.get("team") or {}).get("id"), article_id,
-                                                             got[1]))
+                msg = render.partners_view(article_id, await marked(rt, _team(body), article_id, got[1]))
             await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())
 
         rt.spawn(work(), "show partners")
 
-    @app.action(re.compile(rf"^{OVERFLOW}:\d+$"))
+    return on_partners
+
+
+def menu_choice(body: dict) -> tuple[str, int, int] | None:
+    """An overflow menu's choice ``kind:article_id:index``, or None for a malformed payload."""
+    try:
+        kind, article_id, index = body["actions"][0]["selected_option"]["value"].split(":")
+        return kind, int(article_id), int(index)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _on_overflow(rt: Runtime):
     async def on_overflow(ack, body, client, respond):
         await ack()
 
         async def work():
-            try:
-                kind, article_id, index = body["actions"][0]["selected_option"]["value"].split(":")
-                article_id, index = int(article_id), int(index)
-            except (KeyError, IndexError, ValueError):
+            choice = menu_choice(body)
+            if choice is None:
                 return
-            team = (body.get("team") or {}).get("id") or ""
+            kind, article_id, index = choice
             got = await rt.store.get_brief(article_id)
             partners = (got[1] or {}).get("partners") or [] if got else []
             if kind not in dict(MENU) or not 0 <= index < len(partners):
@@ -131,66 +114,72 @@ def register(app, rt: Runtime) -> None:
                 return
             name = partners[index]["name"]
             if kind == "not_partner":
-                await save(corr.CorrectionIn(team_id=team, article_id=article_id, kind=kind, partner=name,
-                                             user_id=(body.get("user") or {}).get("id")), respond)
+                await save(rt, corr.CorrectionIn(team_id=_team(body), article_id=article_id, kind="not_partner",
+                                                 partner=name, user_id=_user(body)), respond)
                 return
-            await client.views_open(trigger_id=body["trigger_id"],
-                                    view=modal(kind, article_id, name, team, (body.get("channel") or {}).get("id")))
+            await client.views_open(trigger_id=body["trigger_id"], view=render.correction_modal(
+                kind, article_id, name, _team(body), _channel(body)))
 
         rt.spawn(work(), "correct partner")
 
-    @app.action(NOT_NEWS)
+    return on_overflow
+
+
+def _on_not_news(rt: Runtime):
     async def on_not_news(ack, body, respond):
         await ack()
 
         async def work():
-            article_id = _article_id(body)
+            article_id = article_id_of(body)
             if article_id is None:
                 return
-            await save(corr.CorrectionIn(team_id=(body.get("team") or {}).get("id") or "", article_id=article_id,
-                                         kind="not_launch_news", user_id=(body.get("user") or {}).get("id")),
-                       respond)
+            await save(rt, corr.CorrectionIn(team_id=_team(body), article_id=article_id, kind="not_launch_news",
+                                             user_id=_user(body)), respond)
 
         rt.spawn(work(), "not launch news")
 
-    @app.action(MISSING)
+    return on_not_news
+
+
+def _on_missing(rt: Runtime):
     async def on_missing(ack, body, client):
         await ack()
 
         async def work():
-            article_id = _article_id(body)
+            article_id = article_id_of(body)
             if article_id is None:
                 return
-            await client.views_open(trigger_id=body["trigger_id"], view=modal(
-                "missing_partner", article_id, "", (body.get("team") or {}).get("id") or "",
-                (body.get("channel") or {}).get("id")))
+            await client.views_open(trigger_id=body["trigger_id"], view=render.correction_modal(
+                "missing_partner", article_id, "", _team(body), _channel(body)))
 
         rt.spawn(work(), "missing partner")
 
-    @app.view(MODAL)
+    return on_missing
+
+
+def modal_correction(body: dict, view: dict) -> tuple[corr.CorrectionIn | None, str | None]:
+    """What a submitted correction modal says: (correction, None), or (None, the error to show under the field)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        value = view["state"]["values"]["value"]["value"]["value"] or ""
+        c = corr.CorrectionIn(team_id=meta.get("team_id") or _team(body), article_id=int(meta["article_id"]),
+                              kind=meta["kind"], partner=meta.get("partner") or "", value=value, user_id=_user(body))
+    except (KeyError, TypeError, ValueError):
+        return None, "Something is missing; please try again."
+    if c.kind == "wrong_country" and not re.fullmatch(r"\s*[A-Za-z]{2}\s*", value):
+        return None, "A two-letter ISO code, e.g. NO for Norway."
+    if not value.strip():
+        return None, "Say what it should be."
+    return c, None
+
+
+def _on_modal(rt: Runtime):
     async def on_modal(ack, body, view):
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-            value = view["state"]["values"]["value"]["value"]["value"] or ""
-            c = corr.CorrectionIn(team_id=meta.get("team_id") or (body.get("team") or {}).get("id") or "",
-                                  article_id=int(meta["article_id"]), kind=meta["kind"], partner=meta.get("partner") or "",
-                                  value=value, user_id=(body.get("user") or {}).get("id"))
-        except (KeyError, TypeError, ValueError):
-            await ack(response_action="errors", errors={"value": "Something is missing; please try again."})
-            return
-        if c.kind == "wrong_country" and not re.fullmatch(r"\s*[A-Za-z]{2}\s*", value):
-            await ack(response_action="errors", errors={"value": "A two-letter ISO code, e.g. NO for Norway."})
-            return
-        if not value.strip():
-            await ack(response_action="errors", errors={"value": "Say what it should be."})
+        c, error = modal_correction(body, view)
+        if c is None:
+            await ack(response_action="errors", errors={"value": error})
             return
         await ack()  # the modal closes; the correction is stored after the ack
-        rt.spawn(save(c), "save correction")
+        rt.spawn(save(rt, c), "save correction")
 
-
-def _article_id(body: dict) -> int | None:
-    """The article id a button carries as its value, or None for a malformed payload."""
-    try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
+    return on_modal

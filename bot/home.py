@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot import oauth, render
-from bot.render import esc, link
+from bot.mrkdwn import escape as esc
+from bot.render import link
 from bot.runtime import Runtime
 
 
@@ -28,12 +29,7 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
     scope = oauth.data_team(rt, team_id)  # OAuth mode: this workspace's feeds and briefs only
     feeds = await rt.store.list_feeds(team_id=scope)
     if feeds:
-        lines = []
-        for f in feeds[:20]:
-            health = ":white_check_mark: ok" if not f.consecutive_failures else \
-                f":warning: failing ×{f.consecutive_failures} — {esc(render.clip(f.last_error or '', 120))}"
-            lines.append(f"• {link(f.url, f.title or f.url)} {health}")
-        b.section("*Feeds*\n" + "\n".join(lines))
+        b.section("*Feeds*\n" + "\n".join(render.feed_line(f) for f in feeds[:20]))
     else:
         b.section("*Feeds*\nNone yet. Admins: `/launchbrief feeds add &lt;url&gt;`.")
     recent = await rt.store.recent_briefs(limit=5, team_id=scope)
@@ -41,7 +37,7 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
         b.section("*Recent briefs*\n" + "\n".join(
             f"• {link(a.url, a.title or a.url)} — {esc(render.clip((br.get('tldr') or {}).get('text', ''), 200))}"
             for a, br in recent))
-    notes = getattr(rt.scheduler, "events", None)
+    notes = rt.scheduler.events if rt.scheduler is not None else None
     if notes:
         b.section("*Scheduler notes*\n" + "\n".join(f"• {esc(n)}" for n in notes[-5:]))
     msg = b.build("launchbrief home")

@@ -145,14 +145,23 @@ async def _failure(args: AsyncFailureArgs) -> BoltResponse:
                  args.suggested_status_code)
 
 
+def credentials(rt: Runtime) -> tuple[str, str]:
+    """The app's OAuth client id and secret; only asked for in OAuth mode (:func:`enabled`), where both are set."""
+    client_id, secret = rt.settings.slack_client_id, rt.settings.slack_client_secret
+    if not (client_id and secret):
+        raise RuntimeError("OAuth mode needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    return client_id, secret
+
+
 def settings_for(rt: Runtime) -> AsyncOAuthSettings:
     s = rt.settings
+    client_id, client_secret = credentials(rt)
     scopes = [x.strip() for x in (getattr(s, "slack_scopes", None) or DEFAULT_SCOPES).split(",") if x.strip()]
     return AsyncOAuthSettings(
-        client_id=s.slack_client_id, client_secret=s.slack_client_secret, scopes=scopes,
+        client_id=client_id, client_secret=client_secret, scopes=scopes,
         redirect_uri=getattr(s, "slack_redirect_uri", None) or None,
         install_page_rendering_enabled=False,  # /slack/install redirects straight to Slack
-        installation_store=InstallationStore(client_id=s.slack_client_id, engine=rt.store.engine),
+        installation_store=InstallationStore(client_id=client_id, engine=rt.store.engine),
         state_store=StateStore(expiration_seconds=STATE_SECONDS, engine=rt.store.engine),
         state_expiration_seconds=STATE_SECONDS,
         callback_options=AsyncCallbackOptions(success=_on_success(rt), failure=_failure),
@@ -166,7 +175,7 @@ def app_kwargs(rt: Runtime) -> dict[str, Any]:
 
 def register(app: AsyncApp, rt: Runtime) -> None:
     """Uninstall / bot-token revocation: delete the workspace's installation and pause its digests."""
-    if not enabled(rt):
+    if not enabled(rt) or app.installation_store is None:  # the OAuth settings give the app its store
         return
     revocation = AsyncTokenRevocationListeners(app.installation_store)
 
@@ -208,13 +217,13 @@ async def client_for_team(rt: Runtime, team_id: str | None, *,
     """
     if not enabled(rt):
         return rt.client
-    s = rt.settings
-    store = InstallationStore(client_id=s.slack_client_id, engine=rt.store.engine)
+    client_id, client_secret = credentials(rt)
+    store = InstallationStore(client_id=client_id, engine=rt.store.engine)
     bot = await store.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
     if bot is None or not bot.bot_token:
         return None
     if bot.bot_refresh_token:
-        rotator = AsyncTokenRotator(client_id=s.slack_client_id, client_secret=s.slack_client_secret,
+        rotator = AsyncTokenRotator(client_id=client_id, client_secret=client_secret,
                                     client=rt.client)
         try:
             fresh = await rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=120)

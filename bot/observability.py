@@ -247,10 +247,9 @@ class Readiness:
             return {"ok": False, "error": _one_line(f"{type(exc).__name__}: {exc}")[:300]}
 
     def scheduler(self) -> dict[str, Any]:
-        sched = getattr(self.rt, "scheduler", None)
-        inner = getattr(sched, "scheduler", None)
-        if inner is None:
+        if self.rt.scheduler is None:
             return {"ok": False, "error": "not started"}
+        inner = self.rt.scheduler.scheduler
         if not inner.running:
             return {"ok": False, "error": "starting (recovery and catch-up)" if not self.rt.closing else "stopped"}
         return {"ok": True, "jobs": len(inner.get_jobs())}
@@ -292,7 +291,7 @@ class Readiness:
 SLACK_PATHS = ("/slack/events",)
 
 
-def _request_ids(raw: bytes, content_type: str) -> tuple[str, dict[str, str]]:
+def _request_ids(raw: bytes, content_type: str) -> tuple[str, dict[str, str | None]]:
     """The kind of a Slack request (command, interactive, event) and the ids worth logging."""
     try:
         if "json" in content_type:

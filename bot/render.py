@@ -1,8 +1,8 @@
 """Block Kit rendering (slack_sdk models) for briefs, partner lists, the latest briefing and search results.
 
 Rules kept here, in one place:
-* all untrusted text (titles, sentences, quotes, names, user input) goes through :func:`esc` -- ``&``, ``<``,
-  ``>`` escaped, so nothing can ping ``@channel`` or forge a link;
+* all untrusted text (titles, sentences, quotes, names, user input) goes through :func:`esc`
+  (:func:`bot.mrkdwn.escape`) -- ``&``, ``<``, ``>`` escaped, so nothing can ping ``@channel`` or forge a link;
 * links are built only from http(s) URLs (:func:`link`), with escaped labels;
 * Slack's limits: at most 50 blocks, 3,000 characters per section, 150 per header; long text is split at
   word boundaries into several sections (never cut silently: a cut is marked with "…"), and every message
@@ -11,13 +11,20 @@ Rules kept here, in one place:
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from briefings.models import Partner, partners_by_tier
+from briefings.models import Partner, group_by_country, partners_by_tier
+from bot.mrkdwn import escape as esc
+from bot.mrkdwn import strip_bidi
 from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock,
                                      MarkdownTextObject, PlainTextObject, SectionBlock)
+
+if TYPE_CHECKING:
+    from bot.service import Answer, Cited
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -25,21 +32,7 @@ MAX_HEADER = 150
 MAX_TEXT = 3000  # fallback text we send (Slack truncates at 40k; keep notifications short)
 MAX_CONTEXT_ELEMENT = 2000
 
-
-# Bidirectional embedding/override/isolate controls (U+202A-U+202E, U+2066-U+2069): in a title they can make
-# text display in another order than it reads ("evil.com/txt.exe" shown as "exe.txt/moc.live"); never shown.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def strip_bidi(text: str) -> str:
-    return _BIDI.sub("", text)
-
-
-def esc(text: str | None) -> str:
-    """Escape untrusted text for mrkdwn: & < > (Slack's control characters), bidi controls removed."""
-    if not text:
-        return ""
-    return strip_bidi(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+__all__ = ["esc", "strip_bidi"]  # re-exported: the escaping itself is bot.mrkdwn's
 
 
 def plain(text: str | None) -> str:
@@ -162,13 +155,6 @@ def _date(value: Any) -> str:
     return str(value)[:10] if value else ""
 
 
-def _brief_get(brief: Any, key: str, default: Any = None) -> Any:
-    if isinstance(brief, dict):
-        return brief.get(key, default)
-    value = getattr(brief, key, default)
-    return value
-
-
 def _as_dict(brief: Any) -> dict[str, Any]:
     return brief if isinstance(brief, dict) else brief.model_dump(mode="json")
 
@@ -275,20 +261,21 @@ def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = 
 
 
 def partners_message(stats: list[Any], *, title: str = "Launch partners in the news", since: str | None = None,
-                     country_name=lambda c: c) -> Message:
+                     country_name=lambda c: c, articles: Sequence[Any] = ()) -> Message:
     out = Builder().header(title + (f" since {since}" if since else ""))
     if not stats:
         return out.section("No partners found in stored coverage yet.").build("No partners found yet.")
-    by_country: dict[str, list[Any]] = {}
-    for s in stats:
-        by_country.setdefault(country_name(s.country) or "International", []).append(s)
-    for country, items in sorted(by_country.items(), key=lambda kv: -sum(s.mentions for s in kv[1])):
+    for country, items in group_by_country(stats, country=lambda s: s.country, weight=lambda s: s.mentions,
+                                           country_name=country_name):
         lines = []
         for s in items:
             latest = link(s.latest_url, clip(s.latest_title or "latest", 80)) if s.latest_url else ""
             lines.append(f"• *{esc(s.entity)}* _{esc(s.kind)}_ — {s.mentions} mention{'s' * (s.mentions != 1)}, "
                          f"{_date(s.first_seen)} → {_date(s.last_seen)}" + (f" · {latest}" if latest else ""))
         out.section(f"*{esc(country)}*\n" + "\n".join(lines))
+    if articles:  # one partner's view: the stored articles naming it, with the role each gives it
+        out.section("*Articles naming it*\n" + "\n".join(
+            f"• {link(a.url, a.title or a.url)} — {a.published or ''} _({esc(a.role)})_" for a in articles))
     text = ", ".join(f"{s.entity} ({s.mentions})" for s in stats[:10])
     return out.build(f"{title}: {text}")
 
@@ -330,6 +317,14 @@ def search_message(query: str, hits: list[Any]) -> Message:
         lines.append(line)
     out.section("\n".join(lines))
     return out.build(f"{len(hits)} results for {query}")
+
+
+def feed_line(feed: Any) -> str:
+    """A feed and its health, the one way it is shown (``/launchbrief feeds``, App Home): ok, or how many polls
+    in a row failed and the last error."""
+    health = "ok" if not feed.consecutive_failures else \
+        f":warning: failing ×{feed.consecutive_failures}: {esc(clip(feed.last_error or '', 200))}"
+    return f"• {link(feed.url, feed.title or feed.url)} — {health}"
 
 
 def error_message(text: str) -> Message:
@@ -376,7 +371,8 @@ def digest_messages(digest: Any, *, max_parent_stories: int = 8) -> list[Message
             line += f" — {esc(clip(s.tldr, 280))}"
         roles = getattr(s, "partner_roles", None) or []
         if roles:
-            line += f"\n   _partners: {esc(', '.join(roles[:6]))}" + (f" +{len(roles) - 6} more" if len(roles) > 6 else "") + "_"
+            more = f" +{len(roles) - 6} more" if len(roles) > 6 else ""
+            line += f"\n   _partners: {esc(', '.join(roles[:6]))}{more}_"
         if s.also:
             line += f"\n   _also covered by {esc(', '.join(s.also[:5]))}_"
         return line
@@ -398,7 +394,122 @@ def digest_messages(digest: Any, *, max_parent_stories: int = 8) -> list[Message
     return messages
 
 
+def _cited(c: Cited) -> str:
+    """A sentence an answer rests on, as a mrkdwn quote with its index (and its article, from the archive)."""
+    text = f"“{esc(c.text)}”" if c.quote else esc(c.text)
+    return f"> {text} _[{c.index}]_" + (f" — {link(c.url, c.title or c.url)}" if c.url else "")
+
+
+def answer_text(ans: Answer) -> str:
+    """A :class:`bot.service.Answer` as mrkdwn: every sentence cited by index, the article linked."""
+    ref = link(ans.url, ans.title)
+    if ans.kind == "no_partners":
+        return f"{ref} names no launch partners."
+    if ans.kind == "partners":
+        return f"Partners named in {ref}:\n" + "\n".join(
+            f"• *{esc(p.name)}* ({esc(p.kind)}) — {esc(p.role)}: “{esc(clip(p.evidence.text, 240))}” "
+            f"_[{p.evidence.index}]_" for p in ans.partners)
+    lines = "\n".join(_cited(c) for c in ans.cited)
+    if ans.kind == "quotes":
+        about = f" about {esc(ans.topic)}" if ans.topic else ""
+        return f"What {esc(ans.speaker)} said{about}, from {ref}:\n" + lines
+    if ans.kind == "article":
+        lead = f"{esc(ans.speaker)} is not quoted on {esc(ans.topic)}; what the article says:\n" \
+            if ans.speaker and ans.topic else ""
+        return f"{lead}From {ref}:\n" + lines
+    if ans.kind == "archive":
+        return "From stored articles:\n" + lines
+    return f"I found nothing in the stored articles that answers “{esc(clip(ans.question, 200))}”."
+
+
+def answer_message(ans: Answer) -> Message:
+    return info_message(answer_text(ans), ans.fallback)
+
+
 def _speaker(q: dict) -> str:
     """"Lena Sorensen (Fjordlift)": the speaker, with the organisation the article ties them to."""
     who, org = q.get("speaker") or "unattributed", q.get("speaker_org")
     return f"{who} ({org})" if org and org != who else who
+
+
+# ------------------------------------------------------------------ corrections (bot/corrections.py)
+OVERFLOW = "correct_partner"
+MODAL = "correction_modal"
+NOT_NEWS = "correct_not_news"
+MISSING = "correct_missing"
+MENU = (("not_partner", "Not a partner"), ("wrong_role", "Wrong role…"), ("wrong_country", "Wrong country…"))
+PROMPTS = {"wrong_role": "The right role (e.g. launch provider, host nation)",
+           "wrong_country": "The right country (two-letter ISO code, e.g. NO)",
+           "missing_partner": "The partner the brief missed (name)"}
+
+
+def partners_view(article_id: int, brief: dict) -> Message:
+    """Each partner on its own line with an overflow menu; buttons for the brief as a whole."""
+    partner_list = brief.get("partners") or []
+    fixes = brief.get("partner_corrections") or {}
+    b = Builder().header(f"Partners: {brief.get('title') or 'article'}")
+    blocks = [x.to_dict() for x in b.blocks]
+    for note in brief.get("corrections") or []:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": correction_note(note)}]})
+    if not partner_list:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "This article names no launch partners."}})
+    for i, p in enumerate(partner_list[:40]):
+        blocks.append({"type": "section",
+                       "text": {"type": "mrkdwn", "text": clip(partner_line(
+                           p, corrections=fixes.get(p["name"])), 2900)},
+                       "accessory": {"type": "overflow", "action_id": f"{OVERFLOW}:{i}", "options": [
+                           {"text": {"type": "plain_text", "text": label}, "value": f"{kind}:{article_id}:{i}"}
+                           for kind, label in MENU]}})
+    blocks.append({"type": "actions", "elements": [
+        {"type": "button", "text": {"type": "plain_text", "text": "Missing partner…"}, "action_id": MISSING,
+         "value": str(article_id)},
+        {"type": "button", "text": {"type": "plain_text", "text": "Not launch news"}, "action_id": NOT_NEWS,
+         "value": str(article_id)}]})
+    text = "Partners: " + (", ".join(p["name"] for p in partner_list) or "none")
+    return Message(text=_clip_escaped(text, MAX_TEXT), blocks=blocks[: MAX_BLOCKS])
+
+
+def correction_modal(kind: str, article_id: int, partner: str, team_id: str, channel_id: str | None) -> dict:
+    """The small modal a "…" correction opens: one text field; what it is about rides in private_metadata."""
+    meta = json.dumps({"kind": kind, "article_id": article_id, "partner": partner, "team_id": team_id,
+                       "channel_id": channel_id})
+    title = {"wrong_role": "Wrong role", "wrong_country": "Wrong country", "missing_partner": "Missing partner"}[kind]
+    return {"type": "modal", "callback_id": MODAL, "private_metadata": meta,
+            "title": {"type": "plain_text", "text": title}, "submit": {"type": "plain_text", "text": "Save"},
+            "blocks": ([{"type": "section", "text": {"type": "mrkdwn", "text": f"*{esc(partner)}*"}}]
+                       if partner else [])
+            + [{"type": "input", "block_id": "value", "label": {"type": "plain_text", "text": PROMPTS[kind]},
+                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 200}}]}
+
+
+# ------------------------------------------------------------------ watch alerts (bot/watch.py)
+BRIEF_ACTION = "watch_brief"  # an alert's Brief button: f"{BRIEF_ACTION}:{article id}"
+MAX_FULL = 10  # articles shown with partner lines and a button; more are listed as links
+
+
+def watch_alert_message(items: list[tuple[Any, dict, list[tuple[Any, Any]]]]) -> Message:
+    """One alert: ``items`` are (article, brief, [(watch, match), …]) in article order."""
+    b = Builder().header("Watch alert" + (f": {len(items)} new stories" if len(items) > 1 else ""))
+    blocks = [blk.to_dict() for blk in b.blocks]
+    for art, brief, hits in items[:MAX_FULL]:
+        title = brief.get("title") or art.title or art.url
+        lines = [f"*{link(art.url, title)}*"]
+        for watch, m in hits:
+            lines.append(f"_{esc(watch.label)}_: {esc('; '.join(m.reasons))}")
+        partners = [p for _, m in hits for p in m.partners]
+        seen: set[str] = set()
+        for p in partners:
+            if p["name"] not in seen:
+                seen.add(p["name"])
+                lines.append(partner_line(p, with_evidence=False))
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip("\n".join(lines), 2900)},
+                       "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Brief"},
+                                     "action_id": f"{BRIEF_ACTION}:{art.id}", "value": str(art.id)}})
+    rest = items[MAX_FULL:]
+    if rest:
+        more = "\n".join(f"• {link(a.url, br.get('title') or a.title or a.url)} — "
+                         f"{esc('; '.join(r for _, m in h for r in m.reasons))}" for a, br, h in rest)
+        for piece in split_text("*Also matching*\n" + more)[:5]:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
+    fallback = "Watch alert: " + "; ".join((br.get("title") or a.title or a.url) for a, br, _ in items)
+    return Message(text=_clip_escaped(fallback, MAX_TEXT), blocks=blocks[: MAX_BLOCKS])

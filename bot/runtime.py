@@ -15,6 +15,7 @@ import time
 import aiohttp
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk.http_retry.builtin_async_handlers import (AsyncConnectionErrorRetryHandler,
                                                           AsyncRateLimitErrorRetryHandler,
@@ -25,6 +26,9 @@ from bot.config import Settings
 from briefings.intake.fetch import Fetcher
 from briefings.store.repo import Store
 
+if TYPE_CHECKING:
+    from bot.digests.scheduler import DigestScheduler
+
 log = logging.getLogger("launchbrief.bot")
 
 
@@ -34,7 +38,7 @@ class RetryAfterHandler(AsyncRateLimitErrorRetryHandler):
 
     async def prepare_for_next_attempt_async(self, *, state, request, response=None, error=None) -> None:
         if response is None:
-            raise error  # type: ignore[misc]
+            raise error if error is not None else RuntimeError("retry without a response or an error")
         state.next_attempt_requested = True
         value = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
         try:
@@ -73,7 +77,7 @@ class Runtime:
     # Analysis is CPU-bound and runs in a worker thread; one at a time keeps the event loop (and so every
     # ack) from fighting several threads for the GIL. Throughput is the same: the GIL allows one anyway.
     analysis_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
-    scheduler: object | None = None  # the DigestScheduler, once started
+    scheduler: DigestScheduler | None = None  # set by DigestScheduler itself, once created
     _recent: dict[str, float] = field(default_factory=dict)  # request ids seen by this process -> when
 
     def first_sight(self, key: str, window: float = 600.0) -> bool:

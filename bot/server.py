@@ -88,7 +88,7 @@ def web_app(bolt: AsyncApp, rt: Runtime) -> web.Application:
         if why:
             log.warning("refused a signed request to /slack/events from %s: %s", request.remote, why)
             return web.Response(status=400, text="malformed request")
-        bolt_request = AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)
+        bolt_request = AsyncBoltRequest(body=text or "", query=request.query_string, headers=dict(request.headers))
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     async def health(_request: web.Request) -> web.Response:
@@ -115,7 +115,9 @@ class HTTPServer:
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.host, self.port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # the bound port when 0 was asked for
+        server = site._server  # the bound port when 0 was asked for
+        if isinstance(server, asyncio.Server):
+            self.port = server.sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:

@@ -1,13 +1,14 @@
 """The bot's calls into the engine: brief a URL once and remember it, answer questions from the archive.
 
-Nothing here knows Block Kit; it returns plain data the renderers turn into messages.
+Nothing here knows Block Kit or mrkdwn; it returns plain data (:class:`Answer`) that
+:func:`bot.render.answer_message` turns into a message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from briefings.engine import analyse, fetch_article
 from briefings.models import Brief
@@ -15,34 +16,6 @@ from briefings.models import Brief
 from bot.observability import timed_brief
 from bot.runtime import Runtime
 from briefings.store.workspaces import link_articles
-
-_URL_IN_SLACK = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>|(https?://[^\s<>]+)")
-_MARKUP = re.compile(r"<[^<>]*>")  # Slack's own markup: <@U1>, <#C1|name>, <!here>, <https://x|label>
-
-
-def unescape_slack(text: str | None) -> str:
-    """Undo Slack's escaping of user text, once: ``&lt;`` ``&gt;`` ``&amp;`` (``&amp;`` last, so ``&amp;lt;``
-    stays the literal ``&lt;`` the user typed). Output is escaped again, once, by :func:`bot.render.esc`."""
-    if not text:
-        return ""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def user_text(text: str | None) -> str:
-    """What a user typed, without Slack's markup (mentions, channel and link tokens), unescaped once."""
-    return " ".join(unescape_slack(_MARKUP.sub(" ", text or "")).split())
-
-
-def find_url(text: str | None) -> str | None:
-    """The first http(s) link in Slack-formatted text (``<https://x|label>``, ``<https://x>`` or bare),
-    with Slack's entities undone: ``?id=7&amp;page=2`` is the URL ``?id=7&page=2``."""
-    if not text:
-        return None
-    m = _URL_IN_SLACK.search(text)
-    if not m:
-        return None
-    url = unescape_slack(m.group(1) or m.group(2))
-    return url.rstrip(").,;") or None
 
 
 async def brief_url(rt: Runtime, url: str, *, team_id: str | None = None) -> tuple[int, dict]:
@@ -72,10 +45,43 @@ where any anything partners partner quote quotes""".split())
 
 
 @dataclass
+class Cited:
+    """A sentence (or quote) an answer rests on, with its index in the article it comes from."""
+
+    text: str
+    index: int
+    quote: bool = False  # a quote: shown in quotation marks
+    url: str | None = None  # archive answers: the stored article it is from
+    title: str | None = None
+
+
+@dataclass
+class PartnerCited:
+    name: str
+    kind: str
+    role: str
+    evidence: Cited
+
+
+@dataclass
 class Answer:
-    found: bool
-    text: str  # mrkdwn, already escaped
+    """What the archive says to a question: plain, unescaped data; :func:`bot.render.answer_message` shows it.
+
+    ``kind``: ``partners`` | ``no_partners`` | ``quotes`` | ``article`` | ``archive`` | ``nothing``."""
+
+    kind: str
     fallback: str
+    url: str | None = None  # the thread's article, when the answer is about it
+    title: str = "the article"
+    partners: list[PartnerCited] = field(default_factory=list)
+    cited: list[Cited] = field(default_factory=list)
+    speaker: str = ""  # quotes: whose; article: who is not quoted on the topic
+    topic: str = ""
+    question: str = ""  # nothing: what was asked
+
+    @property
+    def found(self) -> bool:
+        return self.kind not in ("no_partners", "nothing")
 
 
 def keywords(question: str) -> list[str]:
@@ -87,70 +93,86 @@ def _overlap(sentence: str, words: list[str]) -> int:
     return sum(1 for w in words if w.lower() in low)
 
 
+def _partners_answer(brief: dict, about: Answer) -> Answer:
+    partners = brief.get("partners") or []
+    if not partners:
+        return replace(about, kind="no_partners", fallback="No partners named.")
+    cited = [PartnerCited(p["name"], p["kind"], p["role"],
+                          Cited(p["evidence"][0]["text"], p["evidence"][0]["index"])) for p in partners]
+    return replace(about, kind="partners", partners=cited,
+                   fallback="Partners: " + ", ".join(p["name"] for p in partners))
+
+
+def _quotes_answer(brief: dict, sentences: list[str], speaker_words: list[str], topic: list[str],
+                   about: Answer) -> Answer | None:
+    quotes = [q for q in brief.get("quotes") or []
+              if any(w.lower() in (q.get("speaker") or "").lower() for w in speaker_words)]
+    on_topic = [q for q in quotes if not topic or _overlap(q["text"], topic)]
+    cited = [Cited(q["text"], q["sentence_index"], quote=True) for q in on_topic[:4]]
+    quoted = {q["sentence_index"] for q in on_topic}
+    near = [(i, s) for i, s in enumerate(sentences) if topic and _overlap(s, topic) and _overlap(s, speaker_words)]
+    cited += [Cited(s, i) for i, s in near[:3] if i not in quoted]
+    if not cited:
+        return None
+    who = quotes[0]["speaker"] if quotes else " ".join(speaker_words)
+    return replace(about, kind="quotes", cited=cited, speaker=who, topic=" ".join(topic), fallback="Quotes found.")
+
+
+def _sentences_answer(sentences: list[str], speaker_words: list[str], topic: list[str],
+                      about: Answer) -> Answer | None:
+    # topic words weigh more than the speaker's name: "what did X say about Japan" wants Japan
+    scored = sorted(((2 * _overlap(s, topic) + _overlap(s, speaker_words), i, s) for i, s in enumerate(sentences)),
+                    key=lambda x: (-x[0], x[1]))
+    best = sorted((i, s) for n, i, s in scored[:3] if n > (1 if topic and speaker_words else 0))
+    if not best:
+        return None
+    not_quoted = bool(speaker_words and topic)  # then say so: the speaker is not quoted on the topic
+    return replace(about, kind="article", cited=[Cited(s, i) for i, s in best], fallback="Answer from the thread's "
+                   "article.", speaker=" ".join(speaker_words) if not_quoted else "",
+                   topic=" ".join(topic) if not_quoted else "")
+
+
+async def _from_article(rt: Runtime, question: str, words: list[str], context: tuple[int, dict]) -> Answer | None:
+    from briefings.analysis.sentences import split_sentences
+
+    article_id, brief = context
+    low = question.lower()
+    got = await rt.store.get_brief(article_id)
+    art = got[0] if got else None
+    about = Answer("article", "", url=brief.get("url"), title=brief.get("title") or "the article")
+    if "partner" in low:
+        return _partners_answer(brief, about)
+    sentences = split_sentences(art.text) if art is not None else []
+    speaker_words = [w for w in words if any(w.lower() in (q.get("speaker") or "").lower().split()
+                                              for q in brief.get("quotes") or [])]
+    topic = [w for w in words if w not in speaker_words]
+    if speaker_words and re.search(r"\b(say|said|says|quote|told|think)\b", low):
+        quoted = _quotes_answer(brief, sentences, speaker_words, topic, about)
+        if quoted:
+            return quoted
+    return _sentences_answer(sentences, speaker_words, topic, about)
+
+
+async def _from_archive(rt: Runtime, words: list[str], team_id: str | None = None) -> Answer | None:
+    from briefings.analysis.sentences import split_sentences
+
+    cited = []
+    for h in await rt.store.search(" ".join(words), limit=3, team_id=team_id):  # this workspace's articles
+        got = await rt.store.get_brief(h.article_id)
+        if not got:
+            continue
+        sentences = split_sentences(got[0].text)
+        score, idx = max(((_overlap(s, words), i) for i, s in enumerate(sentences)), default=(0, -1))
+        if score > 0:
+            cited.append(Cited(sentences[idx], idx, url=h.url, title=h.title or h.url))
+    return Answer("archive", "Answer from stored articles.", cited=cited) if cited else None
+
+
 async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None, *,
                  team_id: str | None = None) -> Answer:
     """Answer from the thread's article when there is one, else from the archive; never invent."""
-    from briefings.analysis.sentences import split_sentences
-
-    from bot.render import clip, esc, link
-
     words = keywords(question)
-    low = question.lower()
-    if context is not None:
-        article_id, brief = context
-        got = await rt.store.get_brief(article_id)
-        art = got[0] if got else None
-        title = brief.get("title") or "the article"
-        ref = link(brief.get("url"), title)
-        if "partner" in low:
-            partners = brief.get("partners") or []
-            if not partners:
-                return Answer(False, f"{ref} names no launch partners.", "No partners named.")
-            lines = [f"• *{esc(p['name'])}* ({esc(p['kind'])}) — {esc(p['role'])}: "
-                     f"“{esc(clip(p['evidence'][0]['text'], 240))}” _[{p['evidence'][0]['index']}]_"
-                     for p in partners]
-            return Answer(True, f"Partners named in {ref}:\n" + "\n".join(lines),
-                          "Partners: " + ", ".join(p["name"] for p in partners))
-        sentences = split_sentences(art.text) if art is not None else []
-        speaker_words = [w for w in words if any(w.lower() in (q.get("speaker") or "").lower().split()
-                                                  for q in brief.get("quotes") or [])]
-        topic = [w for w in words if w not in speaker_words]
-        if speaker_words and re.search(r"\b(say|said|says|quote|told|think)\b", low):
-            quotes = [q for q in brief.get("quotes") or []
-                      if any(w.lower() in (q.get("speaker") or "").lower() for w in speaker_words)]
-            on_topic = [q for q in quotes if not topic or _overlap(q["text"], topic)]
-            cited = [(i, s) for i, s in enumerate(sentences)
-                     if topic and _overlap(s, topic) and _overlap(s, speaker_words)]
-            lines = [f"> “{esc(q['text'])}” _[{q['sentence_index']}]_" for q in on_topic[:4]]
-            lines += [f"> {esc(s)} _[{i}]_" for i, s in cited[:3] if not any(q["sentence_index"] == i
-                                                                            for q in on_topic)]
-            if lines:
-                who = esc(quotes[0]["speaker"]) if quotes else esc(" ".join(speaker_words))
-                about = f" about {esc(' '.join(topic))}" if topic else ""
-                return Answer(True, f"What {who} said{about}, from {ref}:\n" + "\n".join(lines), "Quotes found.")
-        # topic words weigh more than the speaker's name: "what did X say about Japan" wants Japan
-        scored = sorted(((2 * _overlap(s, topic) + _overlap(s, speaker_words), i, s) for i, s in enumerate(sentences)),
-                        key=lambda x: (-x[0], x[1]))
-        best = [(i, s) for n, i, s in scored[:3] if n > (1 if topic and speaker_words else 0)]
-        if best:
-            lead = ""
-            if speaker_words and topic:
-                lead = (f"{esc(' '.join(speaker_words))} is not quoted on {esc(' '.join(topic))}; "
-                        "what the article says:\n")
-            return Answer(True, f"{lead}From {ref}:\n" + "\n".join(f"> {esc(s)} _[{i}]_" for i, s in sorted(best)),
-                          "Answer from the thread's article.")
-    if words:
-        hits = await rt.store.search(" ".join(words), limit=3, team_id=team_id)  # this workspace's articles
-        lines = []
-        for h in hits:
-            got = await rt.store.get_brief(h.article_id)
-            if not got:
-                continue
-            sentences = split_sentences(got[0].text)
-            score, idx = max(((_overlap(s, words), i) for i, s in enumerate(sentences)), default=(0, -1))
-            if score > 0:
-                lines.append(f"> {esc(sentences[idx])} _[{idx}]_ — {link(h.url, h.title or h.url)}")
-        if lines:
-            return Answer(True, "From stored articles:\n" + "\n".join(lines), "Answer from stored articles.")
-    return Answer(False, f"I found nothing in the stored articles that answers “{esc(clip(question, 200))}”.",
-                  "No answer in the archive.")
+    found = await _from_article(rt, question, words, context) if context is not None else None
+    if found is None and words:
+        found = await _from_archive(rt, words, team_id)
+    return found or Answer("nothing", "No answer in the archive.", question=question)

@@ -22,16 +22,15 @@ from briefings.store.repo import utcnow
 from briefings.watch import Match, WatchError, WatchTerm, label, match, parse_terms
 
 from bot import oauth, render
-from bot.render import esc, link
+from bot.mrkdwn import escape as esc
+from bot.render import BRIEF_ACTION
 
 if TYPE_CHECKING:
-    from bot.commands import Command
+    from bot.parse import Command
     from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.watch")
 EVENT_TYPE = "launchbrief_watch"
-BRIEF_ACTION = "watch_brief"
-MAX_FULL = 10  # articles shown with partner lines and a button; more are listed as links
 
 WATCH_HELP = """*Watchlists*
 • `watch Norway` · `watch Andøya event:spaceport` · `watch "technology safeguards agreement"` — alert this channel
@@ -101,34 +100,6 @@ async def watch_command(rt: Runtime, cmd: Command, user_id: str | None, *, team_
                                f"Watching {name}")
 
 
-def alert_message(items: list[tuple[object, dict, list[tuple[object, Match]]]]) -> render.Message:
-    """One alert: ``items`` are (article, brief, [(watch, match), …]) in article order."""
-    b = render.Builder().header("Watch alert" + (f": {len(items)} new stories" if len(items) > 1 else ""))
-    blocks = [blk.to_dict() for blk in b.blocks]
-    for art, brief, hits in items[:MAX_FULL]:
-        title = brief.get("title") or art.title or art.url
-        lines = [f"*{link(art.url, title)}*"]
-        for watch, m in hits:
-            lines.append(f"_{esc(watch.label)}_: {esc('; '.join(m.reasons))}")
-        partners = [p for _, m in hits for p in m.partners]
-        seen: set[str] = set()
-        for p in partners:
-            if p["name"] not in seen:
-                seen.add(p["name"])
-                lines.append(render.partner_line(p, with_evidence=False))
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": render.clip("\n".join(lines), 2900)},
-                       "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Brief"},
-                                     "action_id": f"{BRIEF_ACTION}:{art.id}", "value": str(art.id)}})
-    rest = items[MAX_FULL:]
-    if rest:
-        more = "\n".join(f"• {link(a.url, br.get('title') or a.title or a.url)} — "
-                         f"{esc('; '.join(r for _, m in h for r in m.reasons))}" for a, br, h in rest)
-        for piece in render.split_text("*Also matching*\n" + more)[:5]:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
-    fallback = "Watch alert: " + "; ".join((br.get("title") or a.title or a.url) for a, br, _ in items)
-    return render.Message(text=render._clip_escaped(fallback, render.MAX_TEXT), blocks=blocks[: render.MAX_BLOCKS])
-
-
 class WatchAlerter:
     def __init__(self, rt: Runtime):
         self.rt = rt
@@ -182,7 +153,7 @@ class WatchAlerter:
         return await self._post(team, where, run_id, items)
 
     async def _post(self, team: str, where: str, run_id: str, items: list[tuple]) -> int:
-        msg = alert_message(items)
+        msg = render.watch_alert_message(items)
         try:
             client = await oauth.client_for_team(self.rt, team)
             if client is None:
@@ -193,7 +164,7 @@ class WatchAlerter:
                                                            "event_payload": {"run_id": run_id}},
                                                  **msg.as_kwargs())
         except Exception as exc:
-            from bot.digests.command import PERMANENT_ERRORS, slack_error
+            from bot.digests.delivery import PERMANENT_ERRORS, slack_error
 
             code = slack_error(exc)
             if code in PERMANENT_ERRORS:  # retrying cannot fix it: close the claim, pause the watches it was for

@@ -7,8 +7,9 @@ README.md "Brief JSON schema".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -142,3 +143,16 @@ def partners_by_tier(partners: list[Partner]) -> dict[str, list[Partner]]:
         tier = p.tier if p.kind == "country" else tiers.get(p.country)
         groups[tier or "other"].append(p)
     return groups
+
+
+T = TypeVar("T")
+
+
+def group_by_country(items: Iterable[T], *, country: Callable[[T], str | None], weight: Callable[[T], int],
+                     country_name: Callable[[str | None], str | None] = lambda c: c) -> list[tuple[str, list[T]]]:
+    """Items (partners, partner statistics) under their country's name, "International" when there is none;
+    the country with the largest total ``weight`` (mentions, articles) first, items in their given order."""
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(country_name(country(item)) or "International", []).append(item)
+    return sorted(groups.items(), key=lambda kv: -sum(weight(i) for i in kv[1]))

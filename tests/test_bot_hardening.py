@@ -107,8 +107,7 @@ async def test_user_text_echoed_back_is_escaped_exactly_once(bot, slack):  # noq
 
 
 def test_parse_unescapes_once():
-    from bot.commands import parse
-    from bot.service import find_url, user_text
+    from bot.parse import find_url, parse, user_text
 
     assert find_url("<https://x.example/s?a=1&amp;b=2|a &amp; b>") == "https://x.example/s?a=1&b=2"
     assert find_url("see https://x.example/s?a=1&amp;b=2.") == "https://x.example/s?a=1&b=2"

@@ -49,3 +49,25 @@ def test_digest_story_lines_show_partner_families():
                     cursor_from=0, cursor_to=1)
     text = json.dumps([m.blocks for m in render.digest_messages(digest)], ensure_ascii=False)
     assert "SpaceX (launch provider), SES (launch customer)" in text
+
+
+def test_group_by_country_names_countries_and_puts_the_most_mentioned_first():
+    from types import SimpleNamespace as NS
+
+    from briefings.models import group_by_country
+
+    stats = [NS(entity="Andøya", country="NO", mentions=2), NS(entity="ESA", country=None, mentions=9),
+             NS(entity="Norway", country="NO", mentions=3), NS(entity="Kourou", country="FR", mentions=1)]
+    groups = group_by_country(stats, country=lambda s: s.country, weight=lambda s: s.mentions,
+                              country_name={"NO": "Norway", "FR": "France"}.get)
+    assert [(c, [s.entity for s in items]) for c, items in groups] == [
+        ("International", ["ESA"]), ("Norway", ["Andøya", "Norway"]), ("France", ["Kourou"])]
+
+
+def test_a_feed_line_escapes_the_error_and_says_ok_when_healthy():
+    from types import SimpleNamespace as NS
+
+    ok = NS(url="https://f.example/rss", title="F", consecutive_failures=0, last_error=None)
+    bad = NS(url="https://f.example/rss", title="F", consecutive_failures=3, last_error="<!channel> 500 & down")
+    assert render.feed_line(ok) == "• <https://f.example/rss|F> — ok"
+    assert render.feed_line(bad).endswith("failing ×3: &lt;!channel&gt; 500 &amp; down")

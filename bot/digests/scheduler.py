@@ -14,16 +14,48 @@ from datetime import datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from briefings.digests.schedule import fire_times, latest_slot, slot_key, trigger
+from briefings.digests.schedule import fire_times, latest_slot, slot_key, standard_day_of_week, zone
 from briefings.store.repo import utcnow
 
 from bot import observability, watch
-from bot.digests.command import DigestPoster
+from bot.digests.delivery import DigestPoster
 from bot.runtime import Runtime
 
 log = logging.getLogger("launchbrief.scheduler")
+
+
+class SafeCronTrigger(CronTrigger):
+    """APScheduler's CronTrigger, guarded: on a DST fold it can return the same past instant again and
+    again; a fire time must always move forward."""
+
+    def get_next_fire_time(self, previous_fire_time, now):
+        nxt = super().get_next_fire_time(previous_fire_time, now)
+        guard = 0
+        while nxt is not None and previous_fire_time is not None and nxt <= previous_fire_time and guard < 10:
+            nxt = super().get_next_fire_time(None, max(now, previous_fire_time) + timedelta(minutes=1 + guard * 60))
+            guard += 1
+        return nxt
+
+
+def to_apscheduler(cron: str) -> str:
+    """A standard five-field crontab with its weekday field as day names: APScheduler numbers weekdays from
+    Monday = 0, so a standard ``1-5`` would mean Tuesday-Saturday to it."""
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ValueError("a cron expression has five fields: minute hour day month weekday")
+    fields[4] = standard_day_of_week(fields[4])
+    return " ".join(fields)
+
+
+def trigger(cron: str, tz: str) -> SafeCronTrigger:
+    """The APScheduler trigger of a digest's cron (its slots are those of briefings.digests.schedule)."""
+    base = CronTrigger.from_crontab(to_apscheduler(cron), timezone=zone(tz))
+    t = SafeCronTrigger.__new__(SafeCronTrigger)
+    t.__setstate__(base.__getstate__())
+    return t
 
 
 class DigestScheduler:

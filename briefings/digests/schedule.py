@@ -4,6 +4,9 @@ A *slot* is identified by its local wall-clock time in the schedule's timezone (
 a UTC instant: on the night clocks go back, 01:30 happens twice but is one slot, so one digest; on the night
 clocks go forward, a 02:30 that does not exist fires once at 03:30 (APScheduler's cron behaviour) and is
 still one slot.
+
+The cron evaluator here is plain datetime/zoneinfo (the engine does not depend on APScheduler); the bot's
+APScheduler trigger (``bot.digests.scheduler``) fires at the same slots, which a test checks over a year.
 """
 
 from __future__ import annotations
@@ -11,10 +14,9 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from apscheduler.triggers.cron import CronTrigger
 
 DAYS = {"mon": "mon", "monday": "mon", "tue": "tue", "tues": "tue", "tuesday": "tue", "wed": "wed",
         "wednesday": "wed", "thu": "thu", "thur": "thu", "thurs": "thu", "thursday": "thu", "fri": "fri",
@@ -78,10 +80,7 @@ def parse_schedule(args: str) -> Schedule:
         if len(cron.split()) != 5:
             raise ScheduleError("a cron expression has five fields: minute hour day month weekday.")
         tz = words[2] if len(words) > 2 else None
-        try:
-            CronTrigger.from_crontab(to_apscheduler(cron), timezone="UTC")
-        except ValueError as exc:
-            raise ScheduleError(f"“{cron}” is not a valid cron expression ({exc}).") from exc
+        _spec(cron)
         text = f"cron {cron}"
     else:
         raise ScheduleError(f"“{words[0]}” is not a schedule; use daily, weekly, weekdays or cron.")
@@ -93,20 +92,8 @@ def parse_schedule(args: str) -> Schedule:
     return Schedule(cron, tz, text)
 
 
-class SafeCronTrigger(CronTrigger):
-    """APScheduler's CronTrigger, guarded: on a DST fold it can return the same past instant again and
-    again; a fire time must always move forward."""
-
-    def get_next_fire_time(self, previous_fire_time, now):
-        nxt = super().get_next_fire_time(previous_fire_time, now)
-        guard = 0
-        while nxt is not None and previous_fire_time is not None and nxt <= previous_fire_time and guard < 10:
-            nxt = super().get_next_fire_time(None, max(now, previous_fire_time) + timedelta(minutes=1 + guard * 60))
-            guard += 1
-        return nxt
-
-
 _STD_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]  # standard cron: 0 (and 7) = Sunday
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
 def _day(value: str) -> int:
@@ -118,18 +105,25 @@ def _day(value: str) -> int:
     raise ValueError(f"“{value}” is not a weekday (0-7 or sun-sat)")
 
 
-def standard_day_of_week(field: str) -> str:
-    """A crontab weekday field, numbered as standard cron does (0 and 7 = Sunday, 1-5 = Monday-Friday, names
-    allowed, ranges, lists and steps), as the explicit day names APScheduler reads unambiguously (its own
-    numbers start at Monday = 0, so ``1-5`` would have meant Tuesday-Saturday)."""
+def _step(part: str) -> tuple[str, int, bool]:
+    """``"1-5/2"`` -> ("1-5", 2, True); a missing step is 1."""
+    rng, _, step_s = part.partition("/")
+    if step_s and not step_s.isdigit():
+        raise ValueError(f"“{part}” has a bad step")
+    step = int(step_s) if step_s else 1
+    if step < 1:
+        raise ValueError(f"“{part}” has a bad step")
+    return rng, step, bool(step_s)
+
+
+def weekday_numbers(field: str) -> set[int]:
+    """A crontab weekday field as standard cron numbers it (0 and 7 = Sunday, 1-5 = Monday-Friday), names
+    allowed, with ranges, lists and steps; a range may run through Sunday (5-7, fri-sun, sat-mon)."""
     if field.strip() in ("*", "?"):
-        return "*"
+        return set(range(7))
     days: set[int] = set()
     for part in field.split(","):
-        rng, _, step_s = part.partition("/")
-        step = int(step_s) if step_s else 1
-        if step < 1 or (step_s and not step_s.isdigit()):
-            raise ValueError(f"“{part}” has a bad step")
+        rng, step, stepped = _step(part)
         if rng in ("*", "?"):
             first, last = 0, 6
         elif "-" in rng:
@@ -139,52 +133,125 @@ def standard_day_of_week(field: str) -> str:
                 last += 7
         else:
             first = _day(rng)
-            last = 6 if step_s else first  # "1/2": from Monday, every other day
+            last = 6 if stepped else first  # "1/2": from Monday, every other day
         days.update(d % 7 for d in range(first, last + 1, step))
     if not days:
         raise ValueError(f"“{field}” names no weekday")
-    return ",".join(_STD_DAYS[d] for d in sorted(days))
+    return days
 
 
-def to_apscheduler(cron: str) -> str:
-    """A standard five-field crontab with its weekday field rewritten for APScheduler (see above)."""
-    fields = cron.split()
-    if len(fields) != 5:
-        raise ValueError("a cron expression has five fields: minute hour day month weekday")
-    fields[4] = standard_day_of_week(fields[4])
-    return " ".join(fields)
+def standard_day_of_week(field: str) -> str:
+    """The weekday field as explicit day names (``mon,tue``), which every cron reader takes the same way."""
+    days = weekday_numbers(field)
+    return "*" if len(days) == 7 and field.strip() in ("*", "?") else ",".join(_STD_DAYS[d] for d in sorted(days))
 
 
-def trigger(cron: str, tz: str) -> SafeCronTrigger:
-    base = CronTrigger.from_crontab(to_apscheduler(cron), timezone=zone(tz))
-    t = SafeCronTrigger.__new__(SafeCronTrigger)
-    t.__setstate__(base.__getstate__())
-    return t
+def _value(text: str, low: int, high: int, names: list[str] | None) -> int:
+    v = text.strip().lower()
+    if names and v in names:
+        return names.index(v) + low
+    if not v.isdigit() or not low <= int(v) <= high:
+        raise ValueError(f"“{text}” is not between {low} and {high}")
+    return int(v)
+
+
+def _numbers(field: str, low: int, high: int, names: list[str] | None = None) -> frozenset[int]:
+    """One numeric cron field (minute, hour, day, month): ``*``, values, ``a-b`` ranges, lists, ``/step``."""
+    out: set[int] = set()
+    for part in field.split(","):
+        rng, step, stepped = _step(part)
+        if rng == "*":
+            first, last = low, high
+        elif "-" in rng:
+            a, b = rng.split("-", 1)
+            first, last = _value(a, low, high, names), _value(b, low, high, names)
+            if last < first:
+                raise ValueError(f"“{part}”: the range runs backwards")
+        else:
+            first = _value(rng, low, high, names)
+            last = high if stepped else first
+        out.update(range(first, last + 1, step))
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class CronSpec:
+    """A five-field crontab, evaluated in local wall time. As in APScheduler, day of month AND weekday must
+    both match (classic cron matches either when both are restricted)."""
+
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: frozenset[int]
+    months: frozenset[int]
+    weekdays: frozenset[int]  # 0 = Sunday
+
+    @classmethod
+    def parse(cls, cron: str) -> CronSpec:
+        fields = cron.split()
+        if len(fields) != 5:
+            raise ValueError("a cron expression has five fields: minute hour day month weekday")
+        minute, hour, day, month, weekday = fields
+        return cls(_numbers(minute, 0, 59), _numbers(hour, 0, 23), _numbers(day.replace("?", "*"), 1, 31),
+                   _numbers(month, 1, 12, _MONTHS), frozenset(weekday_numbers(weekday)))
+
+    def matches_day(self, d: date) -> bool:
+        return d.month in self.months and d.day in self.days and (d.weekday() + 1) % 7 in self.weekdays
+
+    def times_on(self, d: date, tz: ZoneInfo) -> list[datetime]:
+        """The instants this cron fires on local date ``d``, oldest first, one per wall-clock slot.
+
+        A local time in a spring-forward gap is read with the offset before the change (02:30 -> 03:30, as
+        zoneinfo's fold=0 does); once it has fired, the search goes on from the wall time it fired at, so the
+        rest of the gap (02:40 -> 03:40) is passed over, as APScheduler does. A local time in a fall-back
+        fold is its first occurrence only, so it fires once."""
+        if not self.matches_day(d):
+            return []
+        out: list[datetime] = []
+        last_wall: datetime | None = None
+        for h in sorted(self.hours):
+            for m in sorted(self.minutes):
+                wall = datetime(d.year, d.month, d.day, h, m)
+                if last_wall is not None and wall <= last_wall:
+                    continue
+                instant = wall.replace(tzinfo=tz).astimezone(UTC)
+                out.append(instant)
+                last_wall = instant.astimezone(tz).replace(tzinfo=None)
+        return out
+
+
+def _spec(cron: str) -> CronSpec:
+    try:
+        return CronSpec.parse(cron)
+    except ValueError as exc:
+        raise ScheduleError(f"“{cron}” is not a valid cron expression ({exc}).") from exc
+
+
+def _fires_from(spec: CronSpec, tz: ZoneInfo, first_day: date, days: int) -> Iterator[datetime]:
+    for n in range(days):
+        yield from spec.times_on(first_day + timedelta(days=n), tz)
 
 
 def slot_key(when: datetime, tz: str) -> str:
-    """The slot's identity: local wall-clock minute in the schedule's timezone."""
-    return when.astimezone(zone(tz)).strftime("%Y-%m-%dT%H:%M")
+    """The slot's identity: local wall-clock minute in the schedule's timezone. Read through UTC, so a
+    nonexistent local time (02:30 on the spring-forward night, as APScheduler hands it over) is the wall time
+    it really is (03:30)."""
+    return when.astimezone(UTC).astimezone(zone(tz)).strftime("%Y-%m-%dT%H:%M")
 
 
 def fire_times(cron: str, tz: str, start: datetime, end: datetime, limit: int = 1000) -> list[datetime]:
     """Fire times in (start, end], one per slot (DST folds collapsed), oldest first."""
-    t = trigger(cron, tz)
+    z, spec = zone(tz), _spec(cron)
+    first_day = start.astimezone(z).date() - timedelta(days=1)
+    days = (end.astimezone(z).date() - first_day).days + 2
     out: list[datetime] = []
     seen: set[str] = set()
-    prev = None
-    now = start + timedelta(seconds=1)
-    for _ in range(limit * 2):
-        nxt = t.get_next_fire_time(prev, now)
-        if nxt is None or nxt > end:
-            break
-        key = slot_key(nxt, tz)
-        if key not in seen:
+    for t in _fires_from(spec, z, first_day, days):
+        key = slot_key(t, tz)
+        if start < t <= end and key not in seen:
             seen.add(key)
-            out.append(nxt)
+            out.append(t)
             if len(out) >= limit:
                 break
-        prev, now = nxt, nxt + timedelta(seconds=1)
     return out
 
 
@@ -194,5 +261,11 @@ def latest_slot(cron: str, tz: str, now: datetime, lookback: timedelta) -> datet
     return times[-1] if times else None
 
 
+_HORIZON_DAYS = 366 * 28  # a weekday-and-date cron such as "0 0 29 2 1" repeats within 28 years
+
+
 def next_slot(cron: str, tz: str, now: datetime) -> datetime | None:
-    return trigger(cron, tz).get_next_fire_time(None, now)
+    """The first fire time at or after ``now`` (None for a cron that never fires, e.g. 30 February)."""
+    z, spec = zone(tz), _spec(cron)
+    first_day = now.astimezone(z).date() - timedelta(days=1)
+    return next((t for t in _fires_from(spec, z, first_day, _HORIZON_DAYS) if t >= now), None)

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from briefings import __version__
 from briefings.errors import BriefingError
+from briefings.models import group_by_country
 
 
 def _tidy_help() -> None:
@@ -418,10 +419,6 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
         sys.stdout.write(json.dumps(out) + "\n")
         return
     console = Console()
-    by_country: dict[str, list[dict]] = {}
-    for r in rows:
-        label = kb.country_name(r["country"]) or "International"
-        by_country.setdefault(label, []).append(r)
     if not rows:
         console.print("no partners in stored coverage yet; add feeds with `launchbrief feeds add URL`, "
                       "then run `launchbrief ingest`", markup=False)
@@ -433,7 +430,8 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
     table.add_column("kind", min_width=9, no_wrap=True)
     table.add_column("articles", justify="right", min_width=8, no_wrap=True)
     table.add_column("last seen", min_width=10, no_wrap=True)
-    for country, items in sorted(by_country.items(), key=lambda kv: -sum(r["articles"] for r in kv[1])):
+    for country, items in group_by_country(rows, country=lambda r: r["country"], weight=lambda r: r["articles"],
+                                           country_name=kb.country_name):
         for i, r in enumerate(items):
             table.add_row(_cell(country if i == 0 else ""), _cell(r["partner"]), _cell(r["kind"]),
                           _cell(r["articles"]), _cell(r["last_seen"] or ""))
