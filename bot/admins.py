@@ -32,7 +32,7 @@ async def is_admin(rt: Runtime, user_id: str | None, team_id: str | None) -> boo
 async def _installed_by(rt: Runtime, user_id: str, team_id: str) -> bool:
     if not oauth.enabled(rt):
         return False
-    store = oauth.InstallationStore(client_id=rt.settings.slack_client_id, engine=rt.store.engine)
+    store = oauth.InstallationStore(client_id=rt.settings.slack_client_id or "", engine=rt.store.engine)
     inst = await store.async_find_installation(enterprise_id=None, team_id=team_id)
     return inst is not None and inst.user_id == user_id
 

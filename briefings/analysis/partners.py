@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -117,7 +118,8 @@ _LAUNCH_CONTEXT = re.compile(r"\b(?:launch\w*|rocket\w*|spaceports?|orbit\w*|sat
                              r"space (?:access|transport)|range|sounding|lander|astronauts?|mission)\b", re.I)
 # a launch happening or being bought (not "launch provider" as a description)
 _LAUNCH_EVENT = re.compile(r"\b(?:launch(?:es|ed|ing)|lift(?:ed|s)? off|liftoff|to launch|will launch|the launch|"
-                           r"(?:first|next|maiden|test|orbital|suborbital)(?: [\w-]+)? (?:launch|flight|test)|launch of|"
+                           r"(?:first|next|maiden|test|orbital|suborbital)(?: [\w-]+)? (?:launch|flight|test)|"
+                           r"launch of|"
                            r"launch (?:contract|agreement|services? (?:contract|agreement))|"
                            r"suspend\w*|resum\w+|conduct\w*)\b", re.I)
 
@@ -152,7 +154,8 @@ _BACKGROUND_SENT = re.compile(
     r"\b(?:previous(?:ly)?|earlier (?:this|last) (?:year|month)|last (?:year|month|summer|spring|fall|autumn|"
     r"winter)|years? ago|in the past|had (?:launched|flown|selected|awarded|used)|history|historic(?:al)?ly|"
     r"the first time since|once (?:again)?|formerly|former|used to|next (?:launch|mission|flight)|"
-    r"upcoming|later this (?:year|month)|also (?:launch(?:es|ed)?|flew|fly|flies)|has (?:launched|flown) (?:more than|\d)|"
+    r"upcoming|later this (?:year|month)|also (?:launch(?:es|ed)?|flew|fly|flies)|"
+    r"has (?:launched|flown) (?:more than|\d)|"
     r"to date|so far this year|unlike|similar to|compared (?:with|to)|competitors?|rivals?|"
     # counts of earlier launches: "five have been for NASA", "the booster's flights included ..."
     r"have (?:been for|carried|launched|flown)|has (?:carried|flown)|included launches|previous flights?|"
@@ -280,12 +283,12 @@ def _find(kb: KnowledgeBase, text: str) -> list[Mention]:
     if rx is not None:
         taken = [(m.start, m.end) for m in mentions]
         extra = False
-        for m in rx.finditer(text):
-            s, e = m.start(1), m.end(1)
+        for pm in rx.finditer(text):
+            s, e = pm.start(1), pm.end(1)
             if any(a <= s < b or a < e <= b for a, b in taken):
                 continue
             # the surface keeps the payload's designator ("SES-22"): the role detail quotes it
-            mentions.append(Mention(kb.entities[owner[m.group(1)]], s, e, m.group(0), False))
+            mentions.append(Mention(kb.entities[owner[pm.group(1)]], s, e, pm.group(0), False))
             extra = True
         if extra:
             mentions.sort(key=lambda m: m.start)
@@ -340,10 +343,8 @@ def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
         if _SUFFIX_HINT.search(text) and _LAUNCH_CONTEXT.search(text):
             for m in _SUFFIX_ORG.finditer(text):
                 consider(m.group(1), "company")
-        if ", a" not in text and ", the" not in text:
-            appositives = ()
-        else:
-            appositives = _APPOSITIVE.finditer(text)
+        appositives: Iterable[re.Match[str]] = (
+            _APPOSITIVE.finditer(text) if ", a" in text or ", the" in text else ())
         for m in appositives:
             noun = m.group(2).lower()
             desc = text[m.end(1):m.end() + 60]  # the description and what follows: "a company developing ..."
@@ -402,7 +403,7 @@ def _headline_actor(kb: KnowledgeBase, title: str | None,
     """The headline's first organisation and whether its verb is 'own programme' or 'party'."""
     if not title:
         return None, "", None
-    mentions = [m for m in _find(kb, title) if m.entity.kind != "regulator" or True]
+    mentions = list(_find(kb, title))  # regulators too: "FAA clears ..." makes the FAA the headline actor
     for name, ent in open_ents.items():
         i = title.find(name)
         if i >= 0:
@@ -464,12 +465,12 @@ def _sentence_cues(sent: str) -> tuple[frozenset[str], dict[str, list[tuple[int,
     many organisations is not re-scanned for each)."""
     hit = _SENTENCE_CACHE.get(sent)
     if hit is None:
-        cues = set(name for name, rx in CUES.items() if name not in _NEAR_CUES and rx.search(sent))
+        found = {name for name, rx in CUES.items() if name not in _NEAR_CUES and rx.search(sent)}
         if _LAUNCH_EVENT.search(sent):
-            cues.add("launch_event")
+            found.add("launch_event")
         if _LAUNCH_CONTEXT.search(sent):
-            cues.add("launch_sentence")
-        cues = frozenset(cues)
+            found.add("launch_sentence")
+        cues = frozenset(found)
         spans = {name: [m.span() for m in CUES[name].finditer(sent)] for name in _NEAR_CUES}
         if len(_SENTENCE_CACHE) > 4096:
             _SENTENCE_CACHE.clear()
@@ -715,9 +716,9 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         for m in ms:
             raw.append((i, m.entity, m.start, m.end, m.surface, m.via_vehicle))
         if open_rx is not None:
-            for m in open_rx.finditer(sent):
-                if not any(a <= m.start() < b for a, b in spans):
-                    raw.append((i, open_ents[m.group(1)], m.start(), m.end(), m.group(1), False))
+            for om in open_rx.finditer(sent):
+                if not any(a <= om.start() < b for a, b in spans):
+                    raw.append((i, open_ents[om.group(1)], om.start(), om.end(), om.group(1), False))
 
     # a vehicle sold by another named provider in the same sentence is that provider's ("Arianespace's Soyuz")
     named_in: dict[int, set[str]] = defaultdict(set)
@@ -751,7 +752,7 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         if i0 == i1 and e0.kind == e1.kind and _LIST_GAP.match(text_of[i1][end0:start1]) \
                 and mention_cues[k][1] is None and mention_cues[k + 1][1] is None:
             mention_cues[k][0].update(mention_cues[k + 1][0] & _LIST_SHARED)
-    for (i, ent, s, e, surface, via), (cues, excluded) in zip(raw, mention_cues):
+    for (i, ent, _s, _e, surface, via), (cues, excluded) in zip(raw, mention_cues):
         sent = text_of[i]
         if ent.key not in hits:
             order.append(ent.key)
@@ -793,21 +794,22 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
                 and (h.family != "launch customer" or in_lead or h.sentence < _LEAD_SENTENCES)]
         if not good:
             continue
-        if ent.kind == "country" and ent.country == subject_country:
-            if not any(h.family == "host nation" for h in good):
-                continue
-        fams = [h.family for h in good] + [h.family for h in good if h.sentence == -1]  # the headline counts twice
+        if ent.kind == "country" and ent.country == subject_country \
+                and not any(h.family == "host nation" for h in good):
+            continue
+        # the headline counts twice
+        fams = [h.family for h in good if h.family] + [h.family for h in good if h.family and h.sentence == -1]
         # an open-world organisation needs two supporting mentions or the headline: precision first
         if key.startswith("open:") and len(good) < 2 and not any(h.sentence == -1 for h in good):
             continue
-        family = max(set(fams), key=lambda f: (fams.count(f), -_FAMILY_ORDER.index(f)))  # type: ignore[arg-type]
+        family = max(set(fams), key=lambda f: (fams.count(f), -_FAMILY_ORDER.index(f)))
         chosen[key] = (family, good)
 
     # a subsidiary or payload brand of a listed partner is that partner's ("Starlink" beside SpaceX)
     for key in list(chosen):
-        ent = kb.entities.get(key)
-        parent = getattr(ent, "parent", None) if ent is not None else None
-        if parent and parent in chosen and ent is not None and ent.kind == "company":
+        listed = kb.entities.get(key)
+        parent = getattr(listed, "parent", None) if listed is not None else None
+        if parent and parent in chosen and listed is not None and listed.kind == "company":
             del chosen[key]
 
     partners: list[Partner] = []

@@ -86,8 +86,8 @@ class _PeopleIndex:
     full: dict[str, str] = field(default_factory=dict)  # full name -> title
     order: list[str] = field(default_factory=list)
 
-    def add(self, name: str, title: str | None = None) -> str | None:
-        name = _clean_name(name)
+    def add(self, raw: str, title: str | None = None) -> str | None:
+        name = _clean_name(raw)
         if not name:
             return None
         existing = self.resolve(name)
@@ -103,8 +103,8 @@ class _PeopleIndex:
             self.full[name] = f"{self.full[name]}; {title}".strip("; ")
         return name
 
-    def resolve(self, name: str) -> str | None:
-        name = _clean_name(name)
+    def resolve(self, raw: str) -> str | None:
+        name = _clean_name(raw)
         if not name:
             return None
         if name in self.full:
@@ -208,7 +208,7 @@ def _layout(sentences: list[str], paragraphs: list[int] | None) -> list[_Layout]
         if not quoted and not any(c in _INCHES.sub("", body) for c in "“”\""):  # no quotation mark: the common case
             single_spans: list[str] = []
 
-            def _keep(m: re.Match) -> str:
+            def _keep(m: re.Match, single_spans: list[str] = single_spans) -> str:
                 single_spans.append(m.group(1))
                 return "“…”"
 
@@ -247,7 +247,7 @@ def _layout(sentences: list[str], paragraphs: list[int] | None) -> list[_Layout]
         text_out = "".join(outside)
         single: list[str] = []
 
-        def _single(m: re.Match) -> str:
+        def _single(m: re.Match, single: list[str] = single) -> str:
             single.append(m.group(1))
             return "“…”"
 
@@ -286,7 +286,8 @@ def paragraph_ids(text: str, sentences: list[str]) -> list[int] | None:
 
 # --- organisations as speakers ---------------------------------------------------------------------------------
 
-_ORG_WORD = r"(?:(?!Mc|Mac|De|Di|La|Le|Van|Von)[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,6}s?)"  # SpaceX, EchoStar, OneWeb; NASA, FAA
+# SpaceX, EchoStar, OneWeb; NASA, FAA
+_ORG_WORD = r"(?:(?!Mc|Mac|De|Di|La|Le|Van|Von)[A-Z][a-z]+[A-Z][\w-]*|[A-Z]{2,6}s?)"
 _AFTER_ORG_SPEECH = re.compile(rf"^(?:['’]s?)?\s*(?:Corp\.|Inc\.|Ltd\.?|plc)?\s*(?:,\s*[^,“”\"]{{1,100}},\s*)?"
                                rf"(?:also\s+|later\s+|previously\s+|then\s+|has\s+|had\s+)?{_SPEECH}\b")
 _BEFORE_ORG_SPEECH = re.compile(rf"(?:\b{_SPEECH}|\baccording\s+to|\bstatement\s+(?:from|by))\s+(?:the\s+)?$")
@@ -318,11 +319,11 @@ def _org_speaker(outside: str) -> str | None:
             return m.surface
         if _AFTER_ORG_SPEECH.match(outside[m.end:]) or _BEFORE_ORG_SPEECH.search(outside[:m.start]):
             return m.surface
-    m = _ORG_TOKEN_SAID.search(outside)
-    if m and m.group(1).rstrip("s") not in _NOT_NAMES:
-        return m.group(1)
-    for m in _CAPS_SAID.finditer(outside):  # "Vantor Launch said": a name made of organisation words
-        tokens = m.group(1).split()
+    said = _ORG_TOKEN_SAID.search(outside)
+    if said and said.group(1).rstrip("s") not in _NOT_NAMES:
+        return said.group(1)
+    for caps in _CAPS_SAID.finditer(outside):  # "Vantor Launch said": a name made of organisation words
+        tokens = caps.group(1).split()
         while tokens and tokens[0] in _NOT_NAMES:
             tokens = tokens[1:]
         org = " ".join(tokens)
@@ -352,7 +353,8 @@ _ROLE_NOUN = (r"(?:official|spokesman|spokeswoman|spokesperson|operator|manager|
 _DESC = (rf"((?:[A-Z][\w&-]*(?:['’]s)?\s+)?(?:[a-z][\w-]*\s+){{0,3}}?{_ROLE_NOUN}"
          r"(?:\s+(?:of|for|at|with)\s+(?:a|an|the)\s+[^,.;“”\"]{1,60}?)?)")
 _DESC_SAID = re.compile(rf"\b(?:[Oo]ne|[Aa]n?|[Tt]he)\s+{_DESC}\s*,?\s+(?:also\s+|later\s+)?{_SPEECH}\b")
-_SAID_DESC = re.compile(rf"\b(?:{_SPEECH}\s+(?:one|an?|the)|according\s+to(?:\s+(?:one|an?|the))?)\s+{_DESC}(?=\s*[,.;:]|\s*“|\s+(?:who|whose|in|"
+_SAID_DESC = re.compile(rf"\b(?:{_SPEECH}\s+(?:one|an?|the)|according\s+to(?:\s+(?:one|an?|the))?)\s+{_DESC}"
+                        rf"(?=\s*[,.;:]|\s*“|\s+(?:who|whose|in|"
                         r"at|on|as|during|when)\b|\s*$)")
 
 
@@ -418,7 +420,8 @@ def _speaker_org(name: str, sentences: list[str]) -> str | None:
                     org = _trim_org(m.group("org"))
                     title = m.groupdict().get("title") or ""
                     between = m.groupdict().get("between")
-                    if between is not None and not re.search(_ROLE_WORD, between + " ".join(m.group("who").split()[:-2])):
+                    tie = (between or "") + " ".join(m.group("who").split()[:-2])
+                    if between is not None and not re.search(_ROLE_WORD, tie):
                         continue  # "Earth's most valuable company, Tim Cook": no title ties them
                     if org and " " not in org and re.search(r"(?i)minister|secretary", title) and not (
                             _ORGISH.search(org) or _is_entity(org)):
@@ -571,7 +574,8 @@ def extract_people_and_quotes(sentences: list[str],
                 return surface
         return None
 
-    statement: tuple[str, int] | None = None  # (speaker, paragraph or sentence where "X said:" stood)
+    # (speaker, paragraph or sentence where "X said:" stood, whether the statement runs by paragraph)
+    statement: tuple[str, int, bool] | None = None
     statement_units = 0
     for i, sent in enumerate(sentences):
         _titles(sent, people)
@@ -588,7 +592,8 @@ def extract_people_and_quotes(sentences: list[str],
             text_here = _unit_text(sentences, paragraphs if by_par else None, i)
             if unit == statement[1]:
                 pass  # the rest of the intro paragraph itself
-            elif unit != prev_unit and not _statement_unit_ok(text_here, statement_units == 0) or unit != prev_unit and (person_speaker(outside) or _org_speaker(outside)):
+            elif unit != prev_unit and (not _statement_unit_ok(text_here, statement_units == 0)
+                                        or person_speaker(outside) or _org_speaker(outside)):
                 statement = None
             else:
                 if unit != prev_unit:
@@ -607,17 +612,17 @@ def extract_people_and_quotes(sentences: list[str],
             if speaker:
                 orgs.add(speaker)
                 last_org_speaker = speaker
-        if not speaker and attributes and _PRONOUN_SAID.search(outside):
+        if not speaker and attributes and (pron_said := _PRONOUN_SAID.search(outside)):
             # "she said" after "SpaceX President Gwynne Shotwell put out a statement": the person named since
             # the last attribution, else the last speaker that was a person
-            pron = _PRONOUN_SAID.search(outside).group(0).split()[0].lower()
+            pron = pron_said.group(0).split()[0].lower()
             if last_known and (last_known_at > last_attr or not last_speaker or last_speaker in orgs):
                 speaker = last_known
             elif last_speaker and last_speaker not in orgs and pronoun_of.get(last_speaker, pron) == pron:
                 speaker = last_speaker
             else:  # "he" or "she" is a person, never the company quoted before -- nor the "she" quoted as "he"
                 speaker = people.add(last_person) if last_person else None
-                if speaker == last_speaker and pronoun_of.get(speaker, pron) != pron:
+                if speaker and speaker == last_speaker and pronoun_of.get(speaker, pron) != pron:
                     speaker = None
             if speaker and pron in ("he", "she"):
                 pronoun_of.setdefault(speaker, pron)
@@ -639,7 +644,7 @@ def extract_people_and_quotes(sentences: list[str],
                 last_person = name
 
         colon = _SAID_COLON.search(outside) if speaker and not lay.spans else None
-        if colon:  # "Minister X said:" -- the statement follows, in paragraphs without quotation marks
+        if colon and speaker:  # "Minister X said:" -- the statement follows, in paragraphs without quotation marks
             rest = outside[colon.end():].strip()
             # paragraph by paragraph when "said:" ends its paragraph, else sentence by sentence
             by_par = paragraphs is not None and not rest and (i + 1 >= len(sentences) or paragraphs[i + 1] != unit)

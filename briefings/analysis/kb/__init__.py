@@ -451,7 +451,7 @@ def _translated_country_names() -> dict[str, list[str]]:
                     if lang == "de" and " " not in t and t[-1] not in "sxzß":
                         names.append(t + "s")
                 out.setdefault(c.alpha_2, []).extend(names)
-    for (lang, head), codes in heads.items():
+    for (_lang, head), codes in heads.items():
         if len(codes) == 1:
             out.setdefault(next(iter(codes)), []).append(head)
     skip = _TRANSLATION_SKIP | _AMBIGUOUS_COUNTRY_NAMES
