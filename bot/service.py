@@ -10,7 +10,8 @@ import asyncio
 import re
 from dataclasses import dataclass, field, replace
 
-from briefings.engine import analyse, fetch_article
+from briefings.engine import analyse
+from briefings.intake.extract import fetch_article
 from briefings.models import Brief
 
 from bot.observability import timed_brief

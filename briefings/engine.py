@@ -4,7 +4,7 @@ Entry points:
   * :func:`analyse` -- an already-extracted :class:`Article` to a :class:`Brief` (pure, synchronous, fast);
   * :func:`brief_html` / :func:`brief_text` -- raw page or text to a Brief;
   * :func:`brief_url` -- fetch through the SSRF-guarded :class:`~briefings.intake.fetch.Fetcher`, then brief;
-  * :func:`brief_source` -- what the CLI takes: a URL, a file path, or ``-`` for stdin.
+  * :func:`article_from_source` -- what the CLI takes: a URL, a file path, or ``-`` for stdin, as an Article.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from briefings import ENGINE_VERSION
 from briefings.errors import EmptyArticle, SourceNotFound, UnsupportedContent
-from briefings.intake.extract import extract_html, extract_text, looks_like_html
+from briefings.intake.extract import extract_html, extract_text, fetch_article, looks_like_html
 from briefings.intake.fetch import Fetcher
 from briefings.analysis.kb import load_kb
 from briefings.analysis.language import detect_language, language_notes
@@ -78,14 +78,6 @@ def brief_text(text: str, *, source: str) -> Brief:
     return analyse(extract_text(text, source=source))
 
 
-async def fetch_article(url: str, fetcher: Fetcher) -> Article:
-    result = await fetcher.fetch(url)
-    if result.content_type.startswith("text/plain"):
-        article = extract_text(result.text(), source=result.url)
-        return article.model_copy(update={"url": result.url})
-    return extract_html(result.text(), source=result.url, url=result.url)
-
-
 async def brief_url(url: str, fetcher: Fetcher | None = None) -> Brief:
     if fetcher is None:
         async with Fetcher() as owned:
@@ -126,6 +118,3 @@ async def article_from_source(source: str, fetcher: Fetcher | None = None) -> Ar
     # says about itself, and adopting it would store (and later serve) this text as that site's article
     return article.model_copy(update={"url": None}) if article.url else article
 
-
-async def brief_source(source: str, fetcher: Fetcher | None = None) -> Brief:
-    return analyse(await article_from_source(source, fetcher))

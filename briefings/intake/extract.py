@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 import trafilatura
 from trafilatura.settings import Document
 
 from briefings.errors import EmptyArticle
 from briefings.models import Article
+
+if TYPE_CHECKING:
+    from briefings.intake.fetch import Fetcher, FetchResult
 
 _MIN_CHARS = 80
 
@@ -96,3 +101,18 @@ def _host(url: str | None) -> str | None:
         return None
     m = re.match(r"https?://(?:www\.)?([^/:]+)", url)
     return m.group(1) if m else None
+
+
+def article_from_page(page: FetchResult) -> Article:
+    """A fetched page as an article: plain text as text, anything else as HTML; the URL is where the fetch
+    ended (after redirects). CPU work (trafilatura): async callers run it in a worker thread."""
+    if page.content_type.startswith("text/plain"):
+        return extract_text(page.text(), source=page.url).model_copy(update={"url": page.url})
+    return extract_html(page.text(), source=page.url, url=page.url)
+
+
+async def fetch_article(url: str, fetcher: Fetcher) -> Article:
+    """Fetch (guarded) and extract, the extraction off the event loop so a burst of Slack acks never waits
+    behind trafilatura."""
+    page = await fetcher.fetch(url)
+    return await asyncio.to_thread(article_from_page, page)

@@ -340,16 +340,13 @@ class Ingestor:
         feed_text = "\n\n".join(x for x in (entry.title, entry.summary) if x)
         if self.opts.fetch_pages and entry.link:
             # trafilatura is loaded only when pages are read
-            from briefings.intake.extract import extract_html, extract_text
+            from briefings.intake.extract import article_from_page
 
             try:
                 page = await self._get(entry.link)
-                if page.content_type.startswith("text/plain"):
-                    art = extract_text(page.text(), source=page.url)
-                else:
-                    art = extract_html(page.text(), source=page.url, url=page.url)
+                art = await asyncio.to_thread(article_from_page, page)  # CPU work, off the event loop
                 return art.model_copy(update={
-                    "url": page.url, "title": art.title or entry.title or None,
+                    "title": art.title or entry.title or None,
                     "published": art.published or entry.published,
                     "site_name": art.site_name or parsed.title})
             except EmptyArticle:

@@ -199,9 +199,6 @@ class KnowledgeBase:
         ent = self.entities.get(f"country:{code}") if code else None
         return ent.name if ent else None
 
-    def spaceports_of(self, code: str) -> list[Entity]:
-        return [e for e in self.entities.values() if e.kind == "spaceport" and e.country == code]
-
     def names(self, key: str) -> list[str]:
         """Every name that finds ``key`` in text, canonical name first: aliases and former names (vehicles
         excluded). For matching a listed entity against names written elsewhere (annotations, user input)."""
