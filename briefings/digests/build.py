@@ -13,10 +13,11 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from briefings.analysis.kb import load_kb
+from briefings.analysis.relevance import EVENT_TYPES
 from briefings.store.repo import Store
 
-EVENT_ORDER = ["partnership/agreement", "contract award", "licence/regulation", "spaceport", "launch outcome",
-               "budget/policy", "other"]
+# the digest's sections, in the order relevance.EVENT_TYPES names them (one list of event types), then "other"
+EVENT_ORDER = [*EVENT_TYPES, "other"]
 
 
 class DigestStory(BaseModel):
