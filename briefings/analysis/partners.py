@@ -32,9 +32,10 @@ from urllib.parse import urlsplit
 
 from briefings.analysis.kb import Entity, KnowledgeBase, Mention
 from briefings.analysis.language import widen
+from briefings.analysis.sentences import RANK_ABBREVIATIONS
 from briefings.models import KBFacts, Partner, Person, Sentence, Subject
 
-_RANKS = (r"(?:Gen|Brig|Col|Lt|Maj|Capt|Cmdr|Adm|Sgt|Sen|Rep|Dr|Mr|Mrs|Ms)\.?|General|Colonel|Lieutenant|Major|"
+_RANKS = ("(?:" + "|".join((*RANK_ABBREVIATIONS, "Dr", "Mr", "Mrs", "Ms")) + r")\.?|General|Colonel|Lieutenant|Major|"
           r"Captain|Commander|Admiral|Sergeant|Administrator|Director|Chief|Secretary|Minister|Spokesperson|"
           r"spokesperson|spokesman|spokeswoman|official|officials|Head|head|chief|director|administrator|"
           r"Deputy|deputy|Vice|vice|CEO|chief executive|President|president|Chairman|chairman|founder|Founder|"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from briefings.analysis.sentences import RANK_ABBREVIATIONS
 from briefings.models import Person, Quote
 
 _SPEECH = (r"(?:said|says|added|adds|noted|notes|concluded|explained|explains|told|stated|states|"
@@ -22,7 +23,7 @@ _FUNCTION_WORDS = (r"(?:before|after|on|in|at|during|to|that|with|for|from|of|th
                    r"but|outside|inside|near|since|until|than|then|this|these|those|his|her|their|its|our|into|onto)")
 _NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ]+(?:[-'’][A-Z]?[a-zà-ÿ]+)?|Mc[A-Z][a-z]+|[A-Z]\.)"
 _NAME = rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,3}}"
-_RANK = (r"(?:Brig\.|Gen\.|Lt\.|Col\.|Maj\.|Capt\.|Cmdr\.|Adm\.|Sgt\.|Sen\.|Rep\.|Gov\.|Dr\.|Prof\.|"
+_RANK = ("(?:" + "".join(rf"{a}\.|" for a in (*RANK_ABBREVIATIONS, "Gov", "Dr", "Prof")) +
          r"General|Brigadier General|Lieutenant General|Major General|Colonel|Captain|Admiral|Senator|"
          r"Governor|Minister|Prime Minister|President|Administrator|Secretary|Director|Commissioner|"
          r"Chancellor|Ambassador|Commander|Chief)")

@@ -10,9 +10,14 @@ import re
 
 import sentencex
 
+# Abbreviated ranks and offices written before a name ("Brig. Gen. Kristin Panzenhagen", "Sen. X"): one list
+# for the sentence splitter, the partner rules (affiliations) and the quote rules (speakers' titles).
+RANK_ABBREVIATIONS = ("Gen", "Brig", "Col", "Lt", "Maj", "Capt", "Cmdr", "Adm", "Sgt", "Sen", "Rep")
+
 # sentencex occasionally splits after a title that can never end a sentence ("Dr. Who"), or between a time and
 # its zone ("10 a.m. EDT."); those two splits are undone.
-_TITLE_END = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof|Gen|Brig|Col|Lt|Maj|Capt|Cmdr|Adm|Sgt|Sen|Rep|Gov|St|Mt|No)\.$")
+_TITLE_END = re.compile(r"\b(?:" + "|".join(("Dr", "Mr", "Mrs", "Ms", "Prof", *RANK_ABBREVIATIONS, "Gov", "St", "Mt",
+                                              "No")) + r")\.$")
 _TIME_END = re.compile(r"\b[ap]\.m\.$")
 _ZONE_START = re.compile(r"^(?:[A-Z]{1,2}[SD]T|UTC|GMT|Z)\b")
 
