@@ -662,55 +662,48 @@ def _speaker_org(kb: KnowledgeBase, sentences: list[str], quotes_by_speaker: dic
     return None
 
 
-def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None = None,
-                     label: str = "launch-policy", *, site_name: str | None = None, url: str | None = None,
-                     author: str | None = None, people: list[Person] | None = None,
-                     quotes_by_speaker: dict[str, int] | None = None) -> PartnerAnalysis:
-    """Partners in article order, and the subject. Evidence indices point into ``sentences``; -1 is the
-    headline."""
-    people = people or []
-    person_names = {p.name for p in people}
-    open_ents = _open_world(kb, title, sentences, person_names) if label != "off-topic" else {}
-
-    # -- the subject and its own side
-    subject: Subject | None = None
-    subject_ent: Entity | None = None
+def _subject(kb: KnowledgeBase, sentences: list[str], title: str | None, open_ents: dict[str, Entity], *,
+             site_name: str | None, url: str | None, author: str | None,
+             quotes_by_speaker: dict[str, int] | None) -> tuple[Entity | None, Subject | None]:
+    """The story's subject: the headline actor, else who seeks partners, else the publisher, else the main
+    speaker's organisation (in a launch or deal story the headline's parties are never the subject)."""
     actor, verb_kind, actor_surface = _headline_actor(kb, title, open_ents)
     party_keys: set[str] = set()
+    found: tuple[Entity, str, str] | None = None
     if actor is not None and actor.kind not in ("regulator",):
         if verb_kind == "own" or (verb_kind == "" and actor.kind in _GOV_KINDS and actor.kind != "country"):
-            subject_ent, why, shown = actor, "headline actor", actor_surface or actor.name
+            found = (actor, "headline actor", actor_surface or actor.name)
         elif verb_kind == "party":
             # everyone the headline names in a launch or deal is a party ("SpaceX launches NASA Crew-2 mission")
             party_keys |= {m.entity.key for m in _find(kb, title or "")}
-    if subject_ent is None:
+    if found is None:
         seekers = _seeking_actors(kb, sentences)
         if seekers:
-            subject_ent, why, shown = seekers[0], "headline actor", seekers[0].name
-    if subject_ent is None:
+            found = (seekers[0], "headline actor", seekers[0].name)
+    if found is None:
         pub = _publisher(kb, sentences, site_name, url, author)
         if pub is not None and pub.kind != "regulator" and pub.key not in party_keys:
-            subject_ent, why, shown = pub, "publisher", pub.name
-    if subject_ent is None and quotes_by_speaker and verb_kind != "party":
+            found = (pub, "publisher", pub.name)
+    if found is None and quotes_by_speaker and verb_kind != "party":
         # (in a launch or deal story the speakers' organisations are parties, not the subject)
         org = _speaker_org(kb, sentences, quotes_by_speaker)
         if org is not None and org.key not in party_keys:
-            subject_ent, why, shown = org, "main speaker's organisation", org.name
-    own: set[str] = set()
-    if subject_ent is not None:
-        subject = Subject(name=shown, kind=subject_ent.kind, kb=None if subject_ent.key.startswith("open:")
-                          else subject_ent.key, why=why)  # type: ignore[arg-type]
-        own = _own_side(kb, subject_ent)
+            found = (org, "main speaker's organisation", org.name)
+    if found is None:
+        return None, None
+    ent, why, shown = found
+    return ent, Subject(name=shown, kind=ent.kind, kb=None if ent.key.startswith("open:") else ent.key,
+                        why=why)  # type: ignore[arg-type]
 
-    if label == "off-topic":
-        return PartnerAnalysis([], subject)
 
-    # -- mentions
-    numbered = ([(-1, title)] if title else []) + list(enumerate(sentences))
-    text_of = dict(numbered)
+_Raw = tuple[int, Entity, int, int, str, bool]  # (sentence, entity, start, end, surface, via a vehicle)
+
+
+def _raw_mentions(kb: KnowledgeBase, numbered: list[tuple[int, str]], open_ents: dict[str, Entity]) -> list[_Raw]:
+    """Every knowledge-base and open-world mention, sentence by sentence (the headline is sentence -1)."""
     open_rx = (re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(open_ents, key=len, reverse=True))
                           + r")(?![\w-])") if open_ents else None)
-    raw: list[tuple[int, Entity, int, int, str, bool]] = []
+    raw: list[_Raw] = []
     for i, sent in numbered:
         ms = _find(kb, sent)
         spans = [(m.start, m.end) for m in ms]
@@ -720,26 +713,24 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
             for om in open_rx.finditer(sent):
                 if not any(a <= om.start() < b for a, b in spans):
                     raw.append((i, open_ents[om.group(1)], om.start(), om.end(), om.group(1), False))
+    return raw
 
-    # a vehicle sold by another named provider in the same sentence is that provider's ("Arianespace's Soyuz")
+
+def _resold(raw: list[_Raw]) -> tuple[set[str], set[str]]:
+    """Vehicles sold by another provider named in the same (or the previous) sentence ("Arianespace's Soyuz"),
+    and the entities named by name somewhere (not only through a vehicle)."""
     named_in: dict[int, set[str]] = defaultdict(set)
     for i, ent, _s, _e, _surf, via in raw:
         if not via and ent.kind == "company" and (ent.service == "launch" or ent.vehicles):
             named_in[i].add(ent.key)
-    # (the provider may be named in the sentence before: "Arianespace ... The company also launches Soyuz")
     resold = {ent.key for i, ent, _s, _e, _surf, via in raw
               if via and ((named_in[i] | named_in[i - 1]) - {ent.key})}
-    named_anywhere = {ent.key for _i, ent, _s, _e, _surf, via in raw if not via}
+    return resold, {ent.key for _i, ent, _s, _e, _surf, via in raw if not via}
 
-    site_countries = {ent.country for _i, ent, *_ in raw if ent.kind == "spaceport" and ent.country}
-    hits: dict[str, list[_Hit]] = defaultdict(list)
-    order: list[str] = []
-    background_sent = {i for i, s in numbered if i >= 0 and _BACKGROUND_SENT.search(s)}
-    items = [i for i, s in numbered if i >= 0 and _ITEM_MARK.match(s)]
-    # the bracketed source closes an item ("... [Reuters] More News ..."): the story ends at the first marker
-    other_items_from = (items[0] if items[0] > 0 else items[1]) if len(items) >= 2 else None
-    # cues of every mention first, so that a coordinated list ("Japan, New Zealand and France") shares the
-    # partnership talk that one of its members is near
+
+def _shared_list_cues(raw: list[_Raw], text_of: dict[int, str]) -> list[tuple[set[str], str | None]]:
+    """Cues of every mention; a coordinated list ("Japan, New Zealand and France") shares the partnership
+    talk that one of its members is near."""
     mention_cues = [_mention_cues(text_of[i], ent, s, e, via) for i, ent, s, e, _surf, via in raw]
     for k in range(1, len(raw)):
         (i0, e0, _s0, end0, _u0, _v0), (i1, e1, start1, _e1, _u1, _v1) = raw[k - 1], raw[k]
@@ -753,8 +744,22 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         if i0 == i1 and e0.kind == e1.kind and _LIST_GAP.match(text_of[i1][end0:start1]) \
                 and mention_cues[k][1] is None and mention_cues[k + 1][1] is None:
             mention_cues[k][0].update(mention_cues[k + 1][0] & _LIST_SHARED)
-    for (i, ent, _s, _e, surface, via), (cues, excluded) in zip(raw, mention_cues):
-        sent = text_of[i]
+    return mention_cues
+
+
+def _hits(raw: list[_Raw], numbered: list[tuple[int, str]], own: set[str], label: str
+          ) -> tuple[dict[str, list[_Hit]], list[str]]:
+    """Each mention judged: excluded (and why) or given a role family; entities in article order."""
+    text_of = dict(numbered)
+    resold, named_anywhere = _resold(raw)
+    site_countries = {ent.country for _i, ent, *_ in raw if ent.kind == "spaceport" and ent.country}
+    hits: dict[str, list[_Hit]] = defaultdict(list)
+    order: list[str] = []
+    background_sent = {i for i, s in numbered if i >= 0 and _BACKGROUND_SENT.search(s)}
+    items = [i for i, s in numbered if i >= 0 and _ITEM_MARK.match(s)]
+    # the bracketed source closes an item ("... [Reuters] More News ..."): the story ends at the first marker
+    other_items_from = (items[0] if items[0] > 0 else items[1]) if len(items) >= 2 else None
+    for (i, ent, _s, _e, surface, via), (cues, excluded) in zip(raw, _shared_list_cues(raw, text_of)):
         if ent.key not in hits:
             order.append(ent.key)
         if via and ent.key in resold and ent.key not in named_anywhere:
@@ -780,10 +785,12 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
         for h in ent_hits:
             if h.sentence in compared and h.excluded is None:
                 h.excluded, h.family = "background", None
+    return hits, order
 
-    # the subject's own country: not a partner on a policy statement; kept as host of a launch in it
-    subject_country = subject_ent.country if subject_ent is not None and subject_ent.kind in _GOV_KINDS else None
 
+def _choose(kb: KnowledgeBase, hits: dict[str, list[_Hit]], order: list[str], subject_country: str | None
+            ) -> dict[str, tuple[str, list[_Hit]]]:
+    """The partners: entities with a supported role, each with its most supported role family."""
     chosen: dict[str, tuple[str, list[_Hit]]] = {}
     for key in order:
         ent_hits = hits[key]
@@ -805,36 +812,59 @@ def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None 
             continue
         family = max(set(fams), key=lambda f: (fams.count(f), -_FAMILY_ORDER.index(f)))
         chosen[key] = (family, good)
-
     # a subsidiary or payload brand of a listed partner is that partner's ("Starlink" beside SpaceX)
     for key in list(chosen):
         listed = kb.entities.get(key)
         parent = getattr(listed, "parent", None) if listed is not None else None
         if parent and parent in chosen and listed is not None and listed.kind == "company":
             del chosen[key]
+    return chosen
 
-    partners: list[Partner] = []
-    for key, (family, good) in chosen.items():
-        ent = good[0].entity
-        cues = set().union(*(h.cues for h in good if h.family == family))
-        vehicles = list(dict.fromkeys(h.surface for h in hits[key] if h.via_vehicle and h.family is not None))
-        if family == "launch customer":  # its payloads, as the article names them
-            vehicles = list(dict.fromkeys(h.surface for h in good if h.surface != ent.name
-                                          and _DESIGNATOR.search(h.surface)))
-        evidence_idx = list(dict.fromkeys(h.sentence for h in good))[:3]
-        kind = ent.kind if ent.kind in ("country", "agency", "company", "spaceport", "military") else "agency"
-        partners.append(Partner(
-            name=ent.name,
-            kind=kind,  # type: ignore[arg-type]
-            country=ent.country,
-            role=_detail(ent, family, cues, vehicles),
-            role_family=family,  # type: ignore[arg-type]
-            key=None if key.startswith("open:") else key,
-            tier=ent.tier if ent.kind == "country" else None,  # type: ignore[arg-type]
-            evidence=[Sentence(index=i, text=text_of[i]) for i in evidence_idx],
-            mentions=len(hits[key]),
-            kb=_facts(kb, ent),
-        ))
+
+def _partner(kb: KnowledgeBase, key: str, family: str, good: list[_Hit], all_hits: list[_Hit],
+             text_of: dict[int, str]) -> Partner:
+    ent = good[0].entity
+    cues = set().union(*(h.cues for h in good if h.family == family))
+    vehicles = list(dict.fromkeys(h.surface for h in all_hits if h.via_vehicle and h.family is not None))
+    if family == "launch customer":  # its payloads, as the article names them
+        vehicles = list(dict.fromkeys(h.surface for h in good if h.surface != ent.name
+                                      and _DESIGNATOR.search(h.surface)))
+    evidence_idx = list(dict.fromkeys(h.sentence for h in good))[:3]
+    kind = ent.kind if ent.kind in ("country", "agency", "company", "spaceport", "military") else "agency"
+    return Partner(
+        name=ent.name,
+        kind=kind,  # type: ignore[arg-type]
+        country=ent.country,
+        role=_detail(ent, family, cues, vehicles),
+        role_family=family,  # type: ignore[arg-type]
+        key=None if key.startswith("open:") else key,
+        tier=ent.tier if ent.kind == "country" else None,  # type: ignore[arg-type]
+        evidence=[Sentence(index=i, text=text_of[i]) for i in evidence_idx],
+        mentions=len(all_hits),
+        kb=_facts(kb, ent),
+    )
+
+
+def analyse_partners(kb: KnowledgeBase, sentences: list[str], title: str | None = None,
+                     label: str = "launch-policy", *, site_name: str | None = None, url: str | None = None,
+                     author: str | None = None, people: list[Person] | None = None,
+                     quotes_by_speaker: dict[str, int] | None = None) -> PartnerAnalysis:
+    """Partners in article order, and the subject. Evidence indices point into ``sentences``; -1 is the
+    headline."""
+    person_names = {p.name for p in people or []}
+    open_ents = _open_world(kb, title, sentences, person_names) if label != "off-topic" else {}
+    subject_ent, subject = _subject(kb, sentences, title, open_ents, site_name=site_name, url=url, author=author,
+                                    quotes_by_speaker=quotes_by_speaker)
+    if label == "off-topic":
+        return PartnerAnalysis([], subject)
+    own = _own_side(kb, subject_ent) if subject_ent is not None else set()
+    numbered = ([(-1, title)] if title else []) + list(enumerate(sentences))
+    hits, order = _hits(_raw_mentions(kb, numbered, open_ents), numbered, own, label)
+    # the subject's own country: not a partner on a policy statement; kept as host of a launch in it
+    subject_country = subject_ent.country if subject_ent is not None and subject_ent.kind in _GOV_KINDS else None
+    text_of = dict(numbered)
+    partners = [_partner(kb, key, family, good, hits[key], text_of)
+                for key, (family, good) in _choose(kb, hits, order, subject_country).items()]
     if subject is not None and subject.kb and any(p.key == subject.kb for p in partners):
         # a government's own country listed as host of the story's launch: the host role wins (ANNOTATION.md),
         # and the brief does not name as subject what it lists as a partner
