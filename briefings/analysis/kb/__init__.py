@@ -341,6 +341,15 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
             problems.append(f"{r.name!r}: parent {r.parent!r} is not the name of any record")
         elif r.parent == r.name:
             problems.append(f"{r.name!r}: is its own parent")
+    problems += _parent_problems(records, names, spaceports)
+    problems += _surface_problems(records, with_sites, countries)
+    if problems:
+        raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
+
+
+def _parent_problems(records: list[_Named], names: dict[str, str], spaceports: list[SpaceportRecord]) -> list[str]:
+    """Parent chains without cycles, and a site's operator text naming its parent (or one above it)."""
+    problems: list[str] = []
     parent_of = {r.name: r.parent for r in records if r.parent}
     for start in parent_of:
         seen, cur = {start}, parent_of[start]
@@ -363,6 +372,12 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
         if not any(n in sp.operator for c in chain for n in all_names.get(c, [])):
             problems.append(f"spaceport {sp.name!r}: operator {sp.operator!r} does not name its parent "
                             f"{sp.parent!r} or any organisation above it")
+    return problems
+
+
+def _surface_problems(records: list[_Named], with_sites: list[OrgRecord | ProviderRecord],
+                      countries: list[CountryRecord]) -> list[str]:
+    problems: list[str] = []
     # Every surface (name, alias, former name, vehicle, country alias) names one entity only: the matcher is
     # case-sensitive, so "ESA" and "Esa" may differ, but one spelling cannot mean two things.
     owner: dict[str, str] = {}
@@ -391,8 +406,7 @@ def _check(spaceports: list[SpaceportRecord], orgs: list[OrgRecord], providers: 
         seen_codes.add(c.code)
         for n in [*c.aliases, *c.government_names]:
             claim(n, f"country {c.code}", "country alias")
-    if problems:
-        raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
+    return problems
 
 
 LANGUAGES = ("fr", "de", "es", "pt", "it")
@@ -474,85 +488,12 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
     not_names: list[NotNameRecord] = _load(directory, "not_names.toml")
     _check(spaceports, orgs, providers, operators, countries)
 
-    key_of: dict[str, str] = {o.name: f"{o.kind}:{o.name}" for o in orgs}
-    key_of.update({c.name: f"company:{c.name}" for c in [*providers, *operators]})
-    key_of.update({p.name: f"spaceport:{p.name}" for p in spaceports})
-
-    entities: dict[str, Entity] = {}
-    surface: dict[str, tuple[str, bool]] = {}
-    former: set[str] = set()
-
-    def add(ent: Entity, names: list[str], formers: Sequence[str] = ()) -> None:
-        entities.setdefault(ent.key, ent)
-        for n in names:
-            n = n.strip()
-            if n and n not in surface:
-                surface[n] = (ent.key, False)
-        for n in formers:
-            n = n.strip()
-            if n and n not in surface:
-                surface[n] = (ent.key, False)
-                former.add(n)
-
-    def parent(r: _Named) -> str | None:
-        return key_of[r.parent] if r.parent else None
-
-    # Most specific first: organisations and sites before countries, so "US Space Force" is the military
-    # unit (longest match decides overlaps anyway; insertion order decides identical surfaces).
-    for r in orgs:
-        add(Entity(key_of[r.name], r.name, r.kind, r.country or None, vehicles=r.vehicles,
-                   spaceports=r.spaceports, note=r.note, parent=parent(r), former_names=r.former_names,
-                   department=r.department), [r.name, *r.aliases], r.former_names)
-    for pr in providers:
-        add(Entity(key_of[pr.name], pr.name, "company", pr.country, vehicles=pr.vehicles, status=pr.status,
-                   spaceports=pr.spaceports, service=pr.service, note=pr.note, parent=parent(pr),
-                   former_names=pr.former_names), [pr.name, *pr.aliases], pr.former_names)
-    for op in operators:
-        add(Entity(key_of[op.name], op.name, "company", op.country or None, service="operator", segment=op.segment,
-                   note=op.note, parent=parent(op), former_names=op.former_names),
-            [op.name, *op.aliases], op.former_names)
-    for sp in spaceports:
-        add(Entity(key_of[sp.name], sp.name, "spaceport", sp.country, operator=sp.operator, status=sp.status,
-                   orbits=sp.orbits, note=sp.note, parent=parent(sp), former_names=sp.former_names),
-            [sp.name, *sp.aliases], sp.former_names)
-    with_sites: list[OrgRecord | ProviderRecord] = [*orgs, *providers]
-    for ws in with_sites:
-        for v in ws.vehicles:
-            if v not in surface:
-                surface[v] = (key_of[ws.name], True)
-
-    tiers = {c.code: c for c in countries}
-    for c in pycountry.countries:
-        rec = tiers.get(c.alpha_2)
-        name = _country_display_name(c.alpha_2)
-        names = [name, c.name, getattr(c, "common_name", "")] + (rec.aliases + rec.government_names if rec else [])
-        names = [n for n in names if n and n not in _AMBIGUOUS_COUNTRY_NAMES]
-        ports = [s.name for s in sorted((s for s in spaceports if s.country == c.alpha_2), key=_site_rank)]
-        add(Entity(f"country:{c.alpha_2}", name, "country", c.alpha_2, tier=rec.tier if rec else None,
-                   spaceports=ports), names)
-    # Country names in French, German, Spanish, Portuguese and Italian, after every English name and KB
-    # record, so that a translation never takes a surface another entity already has.
-    translated: set[str] = set()
-    for code, names in _translated_country_names().items():
-        for n in names:
-            if n not in surface:
-                surface[n] = (f"country:{code}", False)
-                translated.add(n)
-
-    # Not-a-name phrases go in last, once every name is known: each must contain one, and be none.
-    problems = []
-    for ph in not_names:
-        if ph.text in surface:
-            problems.append(f"not-a-name phrase {ph.text!r} is itself a name of {surface[ph.text][0]}")
-        elif not any(n in ph.text for n in surface):
-            problems.append(f"not-a-name phrase {ph.text!r} contains no known name: it has nothing to block")
-        else:
-            surface[ph.text] = ("", False)
-    if problems:
-        raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
-
+    idx = _Index()
+    _index_records(idx, orgs, providers, operators, spaceports)
+    _index_countries(idx, countries, spaceports)
+    _index_not_names(idx, not_names)
     children: dict[str, set[str]] = {}
-    for ent in entities.values():
+    for ent in idx.entities.values():
         if ent.parent:
             children.setdefault(ent.parent, set()).add(ent.key)
 
@@ -561,9 +502,96 @@ def build_kb(directory: Path | str = HERE) -> KnowledgeBase:
     # "NASA-Chef") find the name, while "UK-based" or "SpaceX-built" stay adjectives.
     # It starts after a hyphen only when a capital or an abbreviation precedes it ("NASA-ESA", "U.S.-Japan";
     # not "ex-NASA", "Soyuz-Fregat").
-    pattern = re.compile(r"(?<![\w.])(?<![a-zäöüßéèà]-)" + _trie_regex(list(surface)) + r"(?!\w|-(?![\dA-ZÄÖÜ]))")
-    return KnowledgeBase(entities, spaceports, orgs, providers, countries, surface, pattern,
-                         operators=operators, _former=former, _children=children, _translated=translated)
+    pattern = re.compile(r"(?<![\w.])(?<![a-zäöüßéèà]-)" + _trie_regex(list(idx.surface)) + r"(?!\w|-(?![\dA-ZÄÖÜ]))")
+    return KnowledgeBase(idx.entities, spaceports, orgs, providers, countries, idx.surface, pattern,
+                         operators=operators, _former=idx.former, _children=children, _translated=idx.translated)
+
+
+@dataclass
+class _Index:
+    """What build_kb fills: entities by key, and every surface form -> (entity key, via a vehicle)."""
+
+    entities: dict[str, Entity] = field(default_factory=dict)
+    surface: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    former: set[str] = field(default_factory=set)
+    translated: set[str] = field(default_factory=set)
+
+    def add(self, ent: Entity, names: list[str], formers: Sequence[str] = ()) -> None:
+        self.entities.setdefault(ent.key, ent)
+        for n in (n.strip() for n in names):
+            if n and n not in self.surface:
+                self.surface[n] = (ent.key, False)
+        for n in (n.strip() for n in formers):
+            if n and n not in self.surface:
+                self.surface[n] = (ent.key, False)
+                self.former.add(n)
+
+
+def _index_records(idx: _Index, orgs: list[OrgRecord], providers: list[ProviderRecord],
+                   operators: list[OperatorRecord], spaceports: list[SpaceportRecord]) -> None:
+    key_of: dict[str, str] = {o.name: f"{o.kind}:{o.name}" for o in orgs}
+    key_of.update({c.name: f"company:{c.name}" for c in [*providers, *operators]})
+    key_of.update({p.name: f"spaceport:{p.name}" for p in spaceports})
+
+    def parent(r: _Named) -> str | None:
+        return key_of[r.parent] if r.parent else None
+
+    # Most specific first: organisations and sites before countries, so "US Space Force" is the military
+    # unit (longest match decides overlaps anyway; insertion order decides identical surfaces).
+    for r in orgs:
+        idx.add(Entity(key_of[r.name], r.name, r.kind, r.country or None, vehicles=r.vehicles,
+                       spaceports=r.spaceports, note=r.note, parent=parent(r), former_names=r.former_names,
+                       department=r.department), [r.name, *r.aliases], r.former_names)
+    for pr in providers:
+        idx.add(Entity(key_of[pr.name], pr.name, "company", pr.country, vehicles=pr.vehicles, status=pr.status,
+                       spaceports=pr.spaceports, service=pr.service, note=pr.note, parent=parent(pr),
+                       former_names=pr.former_names), [pr.name, *pr.aliases], pr.former_names)
+    for op in operators:
+        idx.add(Entity(key_of[op.name], op.name, "company", op.country or None, service="operator",
+                       segment=op.segment, note=op.note, parent=parent(op), former_names=op.former_names),
+                [op.name, *op.aliases], op.former_names)
+    for sp in spaceports:
+        idx.add(Entity(key_of[sp.name], sp.name, "spaceport", sp.country, operator=sp.operator, status=sp.status,
+                       orbits=sp.orbits, note=sp.note, parent=parent(sp), former_names=sp.former_names),
+                [sp.name, *sp.aliases], sp.former_names)
+    with_sites: list[OrgRecord | ProviderRecord] = [*orgs, *providers]
+    for ws in with_sites:
+        for v in ws.vehicles:
+            if v not in idx.surface:
+                idx.surface[v] = (key_of[ws.name], True)
+
+
+def _index_countries(idx: _Index, countries: list[CountryRecord], spaceports: list[SpaceportRecord]) -> None:
+    tiers = {c.code: c for c in countries}
+    for c in pycountry.countries:
+        rec = tiers.get(c.alpha_2)
+        name = _country_display_name(c.alpha_2)
+        names = [name, c.name, getattr(c, "common_name", "")] + (rec.aliases + rec.government_names if rec else [])
+        names = [n for n in names if n and n not in _AMBIGUOUS_COUNTRY_NAMES]
+        ports = [s.name for s in sorted((s for s in spaceports if s.country == c.alpha_2), key=_site_rank)]
+        idx.add(Entity(f"country:{c.alpha_2}", name, "country", c.alpha_2, tier=rec.tier if rec else None,
+                       spaceports=ports), names)
+    # Country names in French, German, Spanish, Portuguese and Italian, after every English name and KB
+    # record, so that a translation never takes a surface another entity already has.
+    for code, translations in _translated_country_names().items():
+        for n in translations:
+            if n not in idx.surface:
+                idx.surface[n] = (f"country:{code}", False)
+                idx.translated.add(n)
+
+
+def _index_not_names(idx: _Index, not_names: list[NotNameRecord]) -> None:
+    """Not-a-name phrases go in last, once every name is known: each must contain one, and be none."""
+    problems = []
+    for ph in not_names:
+        if ph.text in idx.surface:
+            problems.append(f"not-a-name phrase {ph.text!r} is itself a name of {idx.surface[ph.text][0]}")
+        elif not any(n in ph.text for n in idx.surface):
+            problems.append(f"not-a-name phrase {ph.text!r} contains no known name: it has nothing to block")
+        else:
+            idx.surface[ph.text] = ("", False)
+    if problems:
+        raise KnowledgeBaseError("knowledge base is inconsistent:\n  " + "\n  ".join(problems))
 
 
 @lru_cache(maxsize=1)
