@@ -296,6 +296,20 @@ def _find(kb: KnowledgeBase, text: str) -> list[Mention]:
     return mentions
 
 
+def _appositive_kind(noun: str, desc: str) -> tuple[str, str | None]:
+    """What an appositive says an organisation is ("X, a company developing rockets"): kind and trade."""
+    kind = _APPOS_KIND.get(noun, "company")
+    if kind != "company":
+        return kind, None
+    if re.search(r"invest|venture|fund", desc, re.I):
+        return kind, "investor"
+    if re.search(r"launch|rocket|accelerator|spaceport", desc, re.I):
+        return kind, "launch"
+    if re.search(r"satellite|spacecraft|lander|constellation|operator", desc, re.I):
+        return kind, "operator"
+    return kind, None
+
+
 def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
                 people: set[str]) -> dict[str, Entity]:
     """Organisations the knowledge base does not hold, found from the article's own wording."""
@@ -347,20 +361,9 @@ def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
         appositives: Iterable[re.Match[str]] = (
             _APPOSITIVE.finditer(text) if ", a" in text or ", the" in text else ())
         for m in appositives:
-            noun = m.group(2).lower()
             desc = text[m.end(1):m.end() + 60]  # the description and what follows: "a company developing ..."
-            if not _LAUNCH_WORDS_IN_APPOS.search(desc):
-                continue
-            kind = _APPOS_KIND.get(noun, "company")
-            service = None
-            if kind == "company":
-                if re.search(r"invest|venture|fund", desc, re.I):
-                    service = "investor"
-                elif re.search(r"launch|rocket|accelerator|spaceport", desc, re.I):
-                    service = "launch"
-                elif re.search(r"satellite|spacecraft|lander|constellation|operator", desc, re.I):
-                    service = "operator"
-            consider(m.group(1), kind, service)
+            if _LAUNCH_WORDS_IN_APPOS.search(desc):
+                consider(m.group(1), *_appositive_kind(m.group(2).lower(), desc))
         if " Space " in text or "Authority" in text or "Commission" in text:
             for m in _NAMED_AGENCY.finditer(text):
                 consider(re.sub(r"^(?:The|the)\s+", "", m.group(1)), "agency")
@@ -540,36 +543,7 @@ def _family(ent: Entity, cues: set[str], launch_sentence: bool, hosts_site: bool
     if "buyer" in cues and kind in ("company", "agency", "military") and service not in ("launch", "spaceport"):
         return "launch customer"
     if kind == "company":
-        if service in ("spaceport", "ground"):
-            return "support / funder" if (launch_sentence or partnerish) else None
-        if service == "manufacturer":
-            return "partner" if partnerish and "potential" not in cues else None
-        if service == "operator":
-            if "owner" in cues or ("customer" in cues and launch_sentence):
-                return "launch customer"
-            if partnerish:
-                return "partner"
-            return "launch customer" if launch_sentence and "provider" in cues else None
-        if service in ("launch", "broker") or ent.vehicles:
-            if partnerish and "potential" in cues:
-                return "partner"
-            if "vehicle" in cues or "launcher" in cues or "launch_event" in cues:
-                return "launch provider"
-            if "owner" in cues and launch_sentence:
-                return "launch customer"
-            if partnerish:
-                return "partner"
-            return None
-        if service == "investor":
-            return "support / funder" if launch_sentence and ("fund" in cues or partnerish) else None
-        # an open-world company of unknown trade: what the sentence says of it
-        if "owner" in cues and launch_sentence:
-            return "launch customer"
-        if "launcher" in cues:
-            return "launch provider"
-        if partnerish:
-            return "partner"
-        return None
+        return _company_family(ent, cues, launch_sentence, partnerish)
     # agency / military
     if partnerish and ("potential" in cues or "talks" in cues):
         return "partner"
@@ -585,6 +559,41 @@ def _family(ent: Entity, cues: set[str], launch_sentence: bool, hosts_site: bool
         return "partner"
     if "site_owner" in cues and launch_sentence:
         return "support / funder"
+    return None
+
+
+def _company_family(ent: Entity, cues: set[str], launch_sentence: bool, partnerish: bool) -> str | None:
+    """The role family a company's mention supports, by its trade."""
+    service = ent.service
+    if service in ("spaceport", "ground"):
+        return "support / funder" if (launch_sentence or partnerish) else None
+    if service == "manufacturer":
+        return "partner" if partnerish and "potential" not in cues else None
+    if service == "operator":
+        if "owner" in cues or ("customer" in cues and launch_sentence):
+            return "launch customer"
+        if partnerish:
+            return "partner"
+        return "launch customer" if launch_sentence and "provider" in cues else None
+    if service in ("launch", "broker") or ent.vehicles:
+        if partnerish and "potential" in cues:
+            return "partner"
+        if "vehicle" in cues or "launcher" in cues or "launch_event" in cues:
+            return "launch provider"
+        if "owner" in cues and launch_sentence:
+            return "launch customer"
+        if partnerish:
+            return "partner"
+        return None
+    if service == "investor":
+        return "support / funder" if launch_sentence and ("fund" in cues or partnerish) else None
+    # an open-world company of unknown trade: what the sentence says of it
+    if "owner" in cues and launch_sentence:
+        return "launch customer"
+    if "launcher" in cues:
+        return "launch provider"
+    if partnerish:
+        return "partner"
     return None
 
 

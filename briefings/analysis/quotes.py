@@ -207,56 +207,63 @@ def _layout(sentences: list[str], paragraphs: list[int] | None) -> list[_Layout]
             run_len = 0
         started_open = quoted
         if not quoted and not any(c in _INCHES.sub("", body) for c in "“”\""):  # no quotation mark: the common case
-            single_spans: list[str] = []
-
-            def _keep(m: re.Match, single_spans: list[str] = single_spans) -> str:
-                single_spans.append(m.group(1))
-                return "“…”"
-
-            text_out = _SINGLE_SPANS.sub(_keep, body) if "‘" in body else body
+            text_out, single_spans = _single_spans(body) if "‘" in body else (body, [])
             out.append(_Layout(text_out, single_spans, None, False))
             continue
-        outside: list[str] = []
-        spans: list[str] = []
-        cur: list[str] = []
-        intro_colon = False
-        for k, ch in enumerate(body):
-            if ch == '"' and k and body[k - 1].isdigit():
-                cur.append(ch)  # 34" -- an inch mark, not a quotation mark
-                continue
-            if ch == "“" or (ch == '"' and not quoted):
-                if not quoted:
-                    outside.append("".join(cur))
-                    intro_colon = intro_colon or (not spans and "".join(outside).rstrip().endswith(":"))
-                    cur = []
-                    quoted = True
-                continue  # a second opening mark inside a quotation is a typo or a nested quote: ignored
-            if ch == "”" or ch == '"':
-                if quoted:
-                    spans.append("".join(cur))
-                    outside.append("“…”")
-                    cur = []
-                    quoted = False
-                continue
-            cur.append(ch)
+        text_out, spans, quoted, intro_colon = _scan_marks(body, quoted)
         if quoted:
-            spans.append("".join(cur))
-            outside.append("“…")
             run_len += 1
-        else:
-            outside.append("".join(cur))
-        text_out = "".join(outside)
-        single: list[str] = []
-
-        def _single(m: re.Match, single: list[str] = single) -> str:
-            single.append(m.group(1))
-            return "“…”"
-
-        text_out = _SINGLE_SPANS.sub(_single, text_out)
+        text_out, single = _single_spans(text_out)
         spans = [s for s in spans if s.strip()] + single
         joined = started_open or quoted
         out.append(_Layout(text_out, spans, run if joined else None, intro_colon))
     return out
+
+
+def _single_spans(text: str) -> tuple[str, list[str]]:
+    """Single-quoted spans (‘…’) set aside as quotations: the text with each replaced by a marker, and them."""
+    found: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        found.append(m.group(1))
+        return "“…”"
+
+    return _SINGLE_SPANS.sub(keep, text), found
+
+
+def _scan_marks(body: str, quoted: bool) -> tuple[str, list[str], bool, bool]:
+    """One sentence read mark by mark: the text outside quotation marks (quoted parts replaced by a marker),
+    the quoted spans, whether a quotation is still open at its end, and whether a colon introduced the first
+    quotation."""
+    outside: list[str] = []
+    spans: list[str] = []
+    cur: list[str] = []
+    intro_colon = False
+    for k, ch in enumerate(body):
+        if ch == '"' and k and body[k - 1].isdigit():
+            cur.append(ch)  # 34" -- an inch mark, not a quotation mark
+            continue
+        if ch == "“" or (ch == '"' and not quoted):
+            if not quoted:
+                outside.append("".join(cur))
+                intro_colon = intro_colon or (not spans and "".join(outside).rstrip().endswith(":"))
+                cur = []
+                quoted = True
+            continue  # a second opening mark inside a quotation is a typo or a nested quote: ignored
+        if ch == "”" or ch == '"':
+            if quoted:
+                spans.append("".join(cur))
+                outside.append("“…”")
+                cur = []
+                quoted = False
+            continue
+        cur.append(ch)
+    if quoted:
+        spans.append("".join(cur))
+        outside.append("“…")
+    else:
+        outside.append("".join(cur))
+    return "".join(outside), spans, quoted, intro_colon
 
 
 _INCHES = re.compile(r'(?<=\d)"')

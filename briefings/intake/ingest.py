@@ -295,24 +295,7 @@ class Ingestor:
                 if entry.link:
                     met_again.append(canonical_url(entry.link))
                 return None
-            try:
-                article = await self._article(entry, parsed)
-                published = not_in_future(article.published, self.clock().date())
-                if published != article.published:  # the brief and the archive agree on the clamped date
-                    article = article.model_copy(update={"published": published})
-                brief = None
-                if self.opts.analyse:
-                    from briefings.engine import analyse  # imported on first use: feed-only ingest never loads it
-
-                    brief = await asyncio.to_thread(analyse, article)
-            except BriefingError as exc:
-                outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
-                return None
-            except Exception as exc:  # one entry never stops its feed (nor the run): recorded, skipped
-                log.exception("unexpected error on entry %s of feed %s", entry.link or entry.entry_id, feed.url)
-                outcome.errors.append(f"{entry.link or entry.entry_id}: unexpected error: {type(exc).__name__}")
-                return None
-            return SaveItem(article, brief, entry.entry_id, entry.summary[:2000] or None)
+            return await self._item(feed, entry, parsed, outcome)
 
         if self.opts.fetch_pages:
             # pages are slow: each article is committed as soon as it is analysed
@@ -335,6 +318,28 @@ class Ingestor:
         if met_again:
             await link_feed_urls(self.store, feed.id, met_again)
         self._progress(feed.url, outcome.new)
+
+    async def _item(self, feed: m.Feed, entry: FeedEntry, parsed: ParsedFeed, outcome: FeedOutcome
+                    ) -> SaveItem | None:
+        """One new entry read, dated and analysed; a failure is recorded on the outcome and costs this entry."""
+        try:
+            article = await self._article(entry, parsed)
+            published = not_in_future(article.published, self.clock().date())
+            if published != article.published:  # the brief and the archive agree on the clamped date
+                article = article.model_copy(update={"published": published})
+            brief = None
+            if self.opts.analyse:
+                from briefings.engine import analyse  # imported on first use: feed-only ingest never loads it
+
+                brief = await asyncio.to_thread(analyse, article)
+        except BriefingError as exc:
+            outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
+            return None
+        except Exception as exc:  # one entry never stops its feed (nor the run): recorded, skipped
+            log.exception("unexpected error on entry %s of feed %s", entry.link or entry.entry_id, feed.url)
+            outcome.errors.append(f"{entry.link or entry.entry_id}: unexpected error: {type(exc).__name__}")
+            return None
+        return SaveItem(article, brief, entry.entry_id, entry.summary[:2000] or None)
 
     async def _article(self, entry: FeedEntry, parsed: ParsedFeed) -> Article:
         feed_text = "\n\n".join(x for x in (entry.title, entry.summary) if x)

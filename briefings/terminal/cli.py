@@ -385,8 +385,6 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
     """Partners aggregated over stored coverage, per country ("articles": how many stored articles name it)."""
     import csv
 
-    from rich.table import Table
-
     from briefings.analysis.kb import load_kb
 
     kb = load_kb()
@@ -418,6 +416,12 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
                                 "published": a.published and a.published.isoformat()} for a in arts]
         sys.stdout.write(json.dumps(out) + "\n")
         return
+    _partners_table(rows, arts, kb.country_name)
+
+
+def _partners_table(rows: list[dict], arts: list, country_name) -> None:  # noqa: ANN001 -- kb.country_name
+    from rich.table import Table
+
     console = Console()
     if not rows:
         console.print("no partners in stored coverage yet; add feeds with `launchbrief feeds add URL`, "
@@ -431,7 +435,7 @@ def partners(name: str = typer.Argument(None, help="One partner's detail and the
     table.add_column("articles", justify="right", min_width=8, no_wrap=True)
     table.add_column("last seen", min_width=10, no_wrap=True)
     for country, items in group_by_country(rows, country=lambda r: r["country"], weight=lambda r: r["articles"],
-                                           country_name=kb.country_name):
+                                           country_name=country_name):
         for i, r in enumerate(items):
             table.add_row(_cell(country if i == 0 else ""), _cell(r["partner"]), _cell(r["kind"]),
                           _cell(r["articles"]), _cell(r["last_seen"] or ""))
