@@ -505,46 +505,165 @@ def extract_people_and_quotes(sentences: list[str],
     """People and direct quotations. ``paragraphs`` gives the paragraph number of each sentence (see
     :func:`paragraph_ids`); without it every sentence is read as its own paragraph for the press-release form
     and no quotation runs over a paragraph break."""
-    people = _PeopleIndex()
-    quotes: list[Quote] = []
-    run_of: list[int | None] = []  # per quote: the run of its quotation (for speakers given after the words)
-    last_speaker: str | None = None
-    last_attr = -99  # index of the last sentence that named a speaker
-    last_person: str | None = None
-    last_known: str | None = None  # the last person named whom the article gives a title or a quote
-    last_known_at = -99
-    pronoun_of: dict[str, str] = {}  # "he" or "she", as the article refers to a speaker
-    last_org_speaker: str | None = None
-    orgs: set[str] = set()  # speakers that are organisations
+    has_marks = any(q in s for s in sentences for q in ("“", '"', "‘"))
+    has_intro = any(":" in s and _SAID_COLON.search(s) for s in sentences)
+    if not has_marks and not has_intro:
+        people = _PeopleIndex()
+        for sent in sentences:  # no quotation in the article: only people and their titles
+            _titles(sent, people)
+        return [Person(name=n, title=(people.full.get(n) or None)) for n in people.order], []
+    return _QuoteReader(sentences, paragraphs).read()
 
-    known_full: dict[str, str] | None = None  # surname -> First Last; built on first need
 
-    def full_form(name: str | None) -> str | None:
+class _QuoteReader:
+    """Reads an article sentence by sentence, keeping who spoke last, whom "he" or "she" means, and an open
+    "X said:" statement, and collects the quotations with their speakers."""
+
+    def __init__(self, sentences: list[str], paragraphs: list[int] | None) -> None:
+        self.sentences, self.paragraphs = sentences, paragraphs
+        self.layout = _layout(sentences, paragraphs)
+        self.people = _PeopleIndex()
+        self.quotes: list[Quote] = []
+        self.run_of: list[int | None] = []  # per quote: the run of its quotation (for speakers given after)
+        self.last_speaker: str | None = None
+        self.last_attr = -99  # index of the last sentence that named a speaker
+        self.last_person: str | None = None
+        self.last_known: str | None = None  # the last person named whom the article gives a title or a quote
+        self.last_known_at = -99
+        self.pronoun_of: dict[str, str] = {}  # "he" or "she", as the article refers to a speaker
+        self.last_org_speaker: str | None = None
+        self.orgs: set[str] = set()  # speakers that are organisations
+        self.known_full: dict[str, str] | None = None  # surname -> First Last; built on first need
+        # (speaker, paragraph or sentence where "X said:" stood, whether the statement runs by paragraph)
+        self.statement: tuple[str, int, bool] | None = None
+        self.statement_units = 0
+
+    def read(self) -> tuple[list[Person], list[Quote]]:
+        for i, sent in enumerate(self.sentences):
+            _titles(sent, self.people)
+            unit, prev_unit = self._unit(i)
+            if self.statement is not None:
+                if not self.statement[2]:  # a statement read sentence by sentence
+                    unit, prev_unit = i, i - 1
+                if self._statement_goes_on(i, sent, unit, prev_unit):
+                    continue
+            lay = self.layout[i]
+            speaker = self._speaker(i, lay)
+            self._track_names(i, lay.outside)
+            self._colon_statement(i, speaker, lay, unit)
+            if lay.spans:
+                self._collect_spans(i, speaker, lay)
+            elif speaker:
+                self.last_speaker, self.last_attr = speaker, i
+        return self._finish()
+
+    # ------------------------------------------------------------------ the press-release form
+    def _unit(self, i: int) -> tuple[int, int | None]:
+        paragraphs = self.paragraphs
+        unit = paragraphs[i] if paragraphs is not None else i
+        prev_unit = (paragraphs[i - 1] if paragraphs is not None else i - 1) if i else None
+        return unit, prev_unit
+
+    def _statement_goes_on(self, i: int, sent: str, unit: int, prev_unit: int | None) -> bool:
+        """The paragraphs after "X said:" are X's words; True when this sentence was taken as such."""
+        assert self.statement is not None
+        speaker, at, by_par = self.statement
+        if unit == at:
+            return False  # the rest of the intro paragraph itself: read as any sentence
+        outside = self.layout[i].outside
+        text_here = _unit_text(self.sentences, self.paragraphs if by_par else None, i)
+        if unit != prev_unit and (not _statement_unit_ok(text_here, self.statement_units == 0)
+                                  or self._person_speaker(outside) or _org_speaker(outside)):
+            self.statement = None
+            return False
+        if unit != prev_unit:
+            self.statement_units += 1
+            self.quotes.append(Quote(speaker=speaker, text=sent, sentence_index=i))
+            self.run_of.append(None)
+        else:  # further sentences of the same paragraph join its quotation
+            self.quotes[-1] = self.quotes[-1].model_copy(update={"text": f"{self.quotes[-1].text} {sent}"})
+        self.last_speaker, self.last_attr = speaker, i
+        return True
+
+    def _colon_statement(self, i: int, speaker: str | None, lay: _Layout, unit: int) -> None:
+        """"Minister X said:" -- the statement follows, in paragraphs without quotation marks."""
+        colon = _SAID_COLON.search(lay.outside) if speaker and not lay.spans else None
+        if not (colon and speaker):
+            return
+        rest = lay.outside[colon.end():].strip()
+        # paragraph by paragraph when "said:" ends its paragraph, else sentence by sentence
+        paragraphs = self.paragraphs
+        by_par = paragraphs is not None and not rest and (i + 1 >= len(self.sentences) or paragraphs[i + 1] != unit)
+        self.statement, self.statement_units = (speaker, unit if by_par else i, by_par), 0
+        if len(rest.split()) >= 2 and _statement_unit_ok(rest, True):
+            self.quotes.append(Quote(speaker=speaker, text=rest, sentence_index=i))
+            self.run_of.append(None)
+            self.statement_units = 1
+
+    # ------------------------------------------------------------------ who speaks
+    def _speaker(self, i: int, lay: _Layout) -> str | None:
+        outside = lay.outside
+        attributes = bool(_ATTRIBUTION_HINT.search(outside))  # most sentences name no speaker: skip the work
+        speaker = (self._person_speaker(outside) or _described_speaker(outside, self.people)) if attributes else None
+        if not speaker and attributes:
+            speaker = self._org_speaker(outside, i)
+            if speaker:
+                self.orgs.add(speaker)
+                self.last_org_speaker = speaker
+        if not speaker and attributes and (pron_said := _PRONOUN_SAID.search(outside)):
+            speaker = self._pronoun_speaker(pron_said.group(0).split()[0].lower())
+        if not speaker and lay.intro_colon:  # "McDowell has an answer for that, too: “…”"
+            head = outside.split(":", 1)[0]
+            for m in re.finditer(rf"\b({_NAME})\b", head):
+                cand = self.people.resolve(m.group(1)) or self._full_form(_clean_name(m.group(1)))
+                if cand:
+                    return cand
+        return speaker
+
+    def _pronoun_speaker(self, pron: str) -> str | None:
+        """"she said" after "SpaceX President Gwynne Shotwell put out a statement": the person named since the
+        last attribution, else the last speaker that was a person."""
+        last_speaker = self.last_speaker
+        if self.last_known and (self.last_known_at > self.last_attr or not last_speaker or last_speaker in self.orgs):
+            speaker: str | None = self.last_known
+        elif last_speaker and last_speaker not in self.orgs and self.pronoun_of.get(last_speaker, pron) == pron:
+            speaker = last_speaker
+        else:  # "he" or "she" is a person, never the company quoted before -- nor the "she" quoted as "he"
+            speaker = self.people.add(self.last_person) if self.last_person else None
+            if speaker and speaker == last_speaker and self.pronoun_of.get(speaker, pron) != pron:
+                speaker = None
+        if speaker and pron in ("he", "she"):
+            self.pronoun_of.setdefault(speaker, pron)
+        return speaker
+
+    def _track_names(self, i: int, outside: str) -> None:
+        for m in re.finditer(rf"\b({_NAME})\b", outside):
+            name = self.people.resolve(m.group(1))
+            if name:
+                self.last_known, self.last_known_at = name, i
+            else:  # "SpaceX President and COO Gwynne Shotwell put out a statement": a candidate only
+                full = _FULL_NAME.search(m.group(1))
+                name = _clean_name(full.group(1)) if full and not _is_entity(full.group(1)) else None
+            if name:
+                self.last_person = name
+
+    def _full_form(self, name: str | None) -> str | None:
         """A lone surname ("McDowell tweeted") becomes the full name the article gives elsewhere; a lone
         word the article never gives as part of a full name is not taken for a person."""
-        nonlocal known_full
         if name and len(name.split()) == 1:
-            if known_full is None:
-                known_full = {}
-                for sent in sentences:
+            if self.known_full is None:
+                self.known_full = {}
+                for sent in self.sentences:
                     # overlapping pairs: "Secretary of State Mike Pompeo" gives "State Mike" and "Mike Pompeo"
                     for m in _FULL_NAME_OVERLAP.finditer(_QUOTE_SPANS.sub(" ", sent)):
                         full = _clean_name(m.group(1))
                         if full and len(full.split()) >= 2:
-                            known_full.setdefault(full.split()[-1], full)
-            return people.add(known_full[name]) if name in known_full else None
+                            self.known_full.setdefault(full.split()[-1], full)
+            return self.people.add(self.known_full[name]) if name in self.known_full else None
         return name
 
-    has_marks = any(q in s for s in sentences for q in ("“", '"', "‘"))
-    has_intro = any(":" in s and _SAID_COLON.search(s) for s in sentences)
-    if not has_marks and not has_intro:
-        for sent in sentences:  # no quotation in the article: only people and their titles
-            _titles(sent, people)
-        return [Person(name=n, title=(people.full.get(n) or None)) for n in people.order], []
-
-    layout = _layout(sentences, paragraphs)
-
-    def person_speaker(outside: str) -> str | None:
+    def _person_speaker(self, outside: str) -> str | None:
+        people = self.people
         for m in re.finditer(rf"\b{_SPEECH}\b", outside):  # "said U.S. Space Force Col. Mark Shoemaker"
             ranked = _RANKED_NAME.search(outside, m.end(), m.end() + 60)
             if ranked and not re.search(r"[;“”]", outside[m.end():ranked.start()]):
@@ -557,12 +676,12 @@ def extract_people_and_quotes(sentences: list[str],
                 if _ORG_BEFORE.search(outside[:m.start()]) or _is_entity(m.group(1)):
                     continue  # "of the Center for ... Studies tweeted": an organisation, not a person
                 cand = people.resolve(m.group(1)) or (people.add(m.group(1)) if len(m.group(1).split()) >= 2
-                                                       else full_form(_clean_name(m.group(1))))
+                                                       else self._full_form(_clean_name(m.group(1))))
                 if cand:
                     return cand
         return None
 
-    def org_speaker(outside: str, i: int) -> str | None:
+    def _org_speaker(self, outside: str, i: int) -> str | None:
         org = _org_speaker(outside)
         if org:
             return org
@@ -572,133 +691,55 @@ def extract_people_and_quotes(sentences: list[str],
         noun = (m.group(1) or m.group(2)).lower()
         want = {"company"} if noun in _COMPANY_NOUNS else {"agency", "military", "regulator", "country"}
         # organisations named so far, found only now that a sentence needs them (rare: keeps the loop cheap)
-        recent = [o for lay in layout[max(0, i - 12):i] for o in _recent_orgs(lay.outside)]
-        if last_org_speaker and (noun not in _COMPANY_NOUNS or last_org_speaker not in dict(recent)
-                                 or dict(recent)[last_org_speaker] in want):
-            return last_org_speaker
+        recent = [o for lay in self.layout[max(0, i - 12):i] for o in _recent_orgs(lay.outside)]
+        last = self.last_org_speaker
+        if last and (noun not in _COMPANY_NOUNS or last not in dict(recent) or dict(recent)[last] in want):
+            return last
         before = _recent_orgs(outside[:m.start()])
         for surface, kind in reversed(recent + before):
             if kind in want:
                 return surface
         return None
 
-    # (speaker, paragraph or sentence where "X said:" stood, whether the statement runs by paragraph)
-    statement: tuple[str, int, bool] | None = None
-    statement_units = 0
-    for i, sent in enumerate(sentences):
-        _titles(sent, people)
-        lay = layout[i]
+    # ------------------------------------------------------------------ the quotations
+    def _collect_spans(self, i: int, speaker: str | None, lay: _Layout) -> None:
+        # an unattributed quote continues the words of the speaker named just before -- but not when this
+        # sentence names its own speaker in a way we could not resolve (better no speaker than a wrong one)
         outside = lay.outside
-        unit = paragraphs[i] if paragraphs is not None else i
-        prev_unit = (paragraphs[i - 1] if paragraphs is not None else i - 1) if i else None
+        attributed_here = bool(re.search(rf"\b{_SPEECH}\b", outside))
+        continues = (_continues(self.layout, i) or i - self.last_attr <= 2) and not attributed_here
+        who = speaker or (self.last_speaker if continues else None)
+        pos = 0
+        for span in lay.spans:
+            text = span.strip().rstrip(",").strip()
+            at = outside.find("“…", pos)
+            before = outside[:at] if at >= 0 else outside
+            pos = at + 2 if at >= 0 else pos
+            n_words = len(text.split())
+            if n_words < 1 or (n_words < 6 and (speaker is None or _is_term(text, before))):
+                continue  # scare quotes and titles ("the ‘Drive to 48’ campaign") are not quotes
+            text = text.rstrip(".").strip() if text.endswith(".") and not text.endswith("..") else text
+            self.quotes.append(Quote(speaker=who, text=text, sentence_index=i))
+            self.run_of.append(lay.run)
+        if who:
+            self.last_speaker, self.last_attr = who, i
 
-        # the press-release form: the paragraphs after "X said:" are X's words
-        if statement is not None:
-            by_par = statement[2]
-            if not by_par:
-                unit, prev_unit = i, i - 1
-            text_here = _unit_text(sentences, paragraphs if by_par else None, i)
-            if unit == statement[1]:
-                pass  # the rest of the intro paragraph itself
-            elif unit != prev_unit and (not _statement_unit_ok(text_here, statement_units == 0)
-                                        or person_speaker(outside) or _org_speaker(outside)):
-                statement = None
-            else:
-                if unit != prev_unit:
-                    statement_units += 1
-                    quotes.append(Quote(speaker=statement[0], text=sent, sentence_index=i))
-                    run_of.append(None)
-                else:  # further sentences of the same paragraph join its quotation
-                    quotes[-1] = quotes[-1].model_copy(update={"text": f"{quotes[-1].text} {sent}"})
-                last_speaker, last_attr = statement[0], i
-                continue
-
-        attributes = bool(_ATTRIBUTION_HINT.search(outside))  # most sentences name no speaker: skip the work
-        speaker = (person_speaker(outside) or _described_speaker(outside, people)) if attributes else None
-        if not speaker and attributes:
-            speaker = org_speaker(outside, i)
-            if speaker:
-                orgs.add(speaker)
-                last_org_speaker = speaker
-        if not speaker and attributes and (pron_said := _PRONOUN_SAID.search(outside)):
-            # "she said" after "SpaceX President Gwynne Shotwell put out a statement": the person named since
-            # the last attribution, else the last speaker that was a person
-            pron = pron_said.group(0).split()[0].lower()
-            if last_known and (last_known_at > last_attr or not last_speaker or last_speaker in orgs):
-                speaker = last_known
-            elif last_speaker and last_speaker not in orgs and pronoun_of.get(last_speaker, pron) == pron:
-                speaker = last_speaker
-            else:  # "he" or "she" is a person, never the company quoted before -- nor the "she" quoted as "he"
-                speaker = people.add(last_person) if last_person else None
-                if speaker and speaker == last_speaker and pronoun_of.get(speaker, pron) != pron:
-                    speaker = None
-            if speaker and pron in ("he", "she"):
-                pronoun_of.setdefault(speaker, pron)
-        if not speaker and lay.intro_colon:  # "McDowell has an answer for that, too: “…”"
-            head = outside.split(":", 1)[0]
-            for m in re.finditer(rf"\b({_NAME})\b", head):
-                cand = people.resolve(m.group(1)) or full_form(_clean_name(m.group(1)))
-                if cand:
-                    speaker = cand
-                    break
-        for m in re.finditer(rf"\b({_NAME})\b", outside):
-            name = people.resolve(m.group(1))
-            if name:
-                last_known, last_known_at = name, i
-            else:  # "SpaceX President and COO Gwynne Shotwell put out a statement": a candidate only
-                full = _FULL_NAME.search(m.group(1))
-                name = _clean_name(full.group(1)) if full and not _is_entity(full.group(1)) else None
-            if name:
-                last_person = name
-
-        colon = _SAID_COLON.search(outside) if speaker and not lay.spans else None
-        if colon and speaker:  # "Minister X said:" -- the statement follows, in paragraphs without quotation marks
-            rest = outside[colon.end():].strip()
-            # paragraph by paragraph when "said:" ends its paragraph, else sentence by sentence
-            by_par = paragraphs is not None and not rest and (i + 1 >= len(sentences) or paragraphs[i + 1] != unit)
-            statement, statement_units = (speaker, unit if by_par else i, by_par), 0
-            if len(rest.split()) >= 2 and _statement_unit_ok(rest, True):
-                quotes.append(Quote(speaker=speaker, text=rest, sentence_index=i))
-                run_of.append(None)
-                statement_units = 1
-        if lay.spans:
-            # an unattributed quote continues the words of the speaker named just before -- but not when this
-            # sentence names its own speaker in a way we could not resolve (better no speaker than a wrong one)
-            attributed_here = bool(re.search(rf"\b{_SPEECH}\b", outside))
-            continues = (_continues(layout, i) or i - last_attr <= 2) and not attributed_here
-            who = speaker or (last_speaker if continues else None)
-            pos = 0
-            for text in lay.spans:
-                text = text.strip().rstrip(",").strip()
-                at = outside.find("“…", pos)
-                before = outside[:at] if at >= 0 else outside
-                pos = at + 2 if at >= 0 else pos
-                n_words = len(text.split())
-                if n_words < 1 or (n_words < 6 and (speaker is None or _is_term(text, before))):
-                    continue  # scare quotes and titles ("the ‘Drive to 48’ campaign") are not quotes
-                text = text.rstrip(".").strip() if text.endswith(".") and not text.endswith("..") else text
-                quotes.append(Quote(speaker=who, text=text, sentence_index=i))
-                run_of.append(lay.run)
-            if who:
-                last_speaker, last_attr = who, i
-        elif speaker:
-            last_speaker, last_attr = speaker, i
-
-    # a quotation whose speaker is named after its first sentences ("“A. B,” said X."): X said all of it
-    by_run: dict[int, str] = {}
-    for q, r in zip(quotes, run_of):
-        if r is not None and q.speaker and r not in by_run:
-            by_run[r] = q.speaker
-    quotes = [q.model_copy(update={"speaker": by_run[r]}) if q.speaker is None and r in by_run else q
-              for q, r in zip(quotes, run_of)]
-
-    org_of: dict[str, str | None] = {}
-    for q in quotes:
-        if q.speaker and q.speaker not in org_of:
-            org_of[q.speaker] = q.speaker if q.speaker in orgs else _speaker_org(q.speaker, sentences)
-    quotes = [q.model_copy(update={"speaker_org": org_of.get(q.speaker)}) if q.speaker else q for q in quotes]
-    persons = [Person(name=n, title=(people.full.get(n) or None)) for n in people.order]
-    return persons, quotes
+    def _finish(self) -> tuple[list[Person], list[Quote]]:
+        quotes = self.quotes
+        # a quotation whose speaker is named after its first sentences ("“A. B,” said X."): X said all of it
+        by_run: dict[int, str] = {}
+        for q, r in zip(quotes, self.run_of):
+            if r is not None and q.speaker and r not in by_run:
+                by_run[r] = q.speaker
+        quotes = [q.model_copy(update={"speaker": by_run[r]}) if q.speaker is None and r in by_run else q
+                  for q, r in zip(quotes, self.run_of)]
+        org_of: dict[str, str | None] = {}
+        for q in quotes:
+            if q.speaker and q.speaker not in org_of:
+                org_of[q.speaker] = q.speaker if q.speaker in self.orgs else _speaker_org(q.speaker, self.sentences)
+        quotes = [q.model_copy(update={"speaker_org": org_of.get(q.speaker)}) if q.speaker else q for q in quotes]
+        persons = [Person(name=n, title=(self.people.full.get(n) or None)) for n in self.people.order]
+        return persons, quotes
 
 
 def _unit_text(sentences: list[str], paragraphs: list[int] | None, i: int) -> str:
