@@ -314,7 +314,6 @@ def _open_world(kb: KnowledgeBase, title: str | None, sentences: list[str],
                 people: set[str]) -> dict[str, Entity]:
     """Organisations the knowledge base does not hold, found from the article's own wording."""
     found: dict[str, Entity] = {}
-
     rejected: set[str] = set()  # each name is checked against the knowledge base once
 
     def consider(name: str, kind: str, service: str | None = None) -> None:
