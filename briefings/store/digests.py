@@ -88,7 +88,9 @@ class DigestsMixin(StoreBase):
         self._group_queue.append((work, fut))
         if not self._group_running:
             self._group_running = True
-            asyncio.ensure_future(self._group_flush())
+            # kept: the loop holds only a weak reference to a task, so an unreferenced flush could be
+            # garbage-collected mid-flight and its callers would wait forever; close() awaits it
+            self._group_task = asyncio.ensure_future(self._group_flush())
         return await fut
 
     async def _group_flush(self) -> None:
