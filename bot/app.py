@@ -7,6 +7,8 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from briefings.store.rows import BriefRef
+
 from bot import commands, corrections, oauth, render, watch
 from bot.home import publish_home
 from bot.runtime import Runtime
@@ -56,13 +58,13 @@ def create_app(rt: Runtime) -> AsyncApp:
         rt.spawn(_guard(work(), respond, replace_original=True), "command")
 
     # ------------------------------------------------------------------------------------- buttons
-    async def _brief_of(body) -> tuple[int, dict] | None:
+    async def _brief_of(body) -> BriefRef | None:
         try:
             article_id = int(body["actions"][0]["value"])
         except (KeyError, IndexError, ValueError):
             return None
         got = await rt.store.get_brief(article_id)
-        return (article_id, got[1]) if got and got[1] else None
+        return BriefRef(article_id, got.brief) if got and got.brief else None
 
     def button(action_id: str, build) -> None:
         """A brief's button: ack, then load the brief it belongs to and answer with ``build(found)``."""
@@ -80,13 +82,13 @@ def create_app(rt: Runtime) -> AsyncApp:
     async def share(found):
         if not found:
             return render.error_message("That brief is no longer stored."), "ephemeral"
-        return render.brief_message(found[1], article_id=None, buttons=False), "in_channel"
+        return render.brief_message(found.brief, article_id=None, buttons=False), "in_channel"
 
     async def more_like_this(found):
-        brief = found[1] if found else {}
-        terms = " ".join([p["name"] for p in (brief.get("partners") or [])[:3]] or [brief.get("title") or ""])
-        hits = [h for h in await rt.store.search(terms, limit=6) if not found or h.article_id != found[0]]
-        return render.search_message(f"more like “{brief.get('title') or terms}”", hits[:5]), "ephemeral"
+        title = (found.brief.title if found else None) or ""
+        terms = " ".join(([p.name for p in found.brief.partners[:3]] if found else []) or [title])
+        hits = [h for h in await rt.store.search(terms, limit=6) if not found or h.article_id != found.article_id]
+        return render.search_message(f"more like “{title or terms}”", hits[:5]), "ephemeral"
 
     button("share_brief", share)
     button("more_like_this", more_like_this)
@@ -193,7 +195,7 @@ async def _mention(rt: Runtime, client, event: dict) -> None:
     if url:
         stripped = " ".join(w for w in stripped.split() if w.rstrip(").,;") != url)
     if context and not commands.is_question(stripped):
-        msg = render.brief_message(context[1], article_id=context[0])
+        msg = render.brief_message(context.brief, article_id=context.article_id)
     elif stripped:
         ans = await answer(rt, stripped, context)
         msg = render.info_message(ans.text, ans.fallback)

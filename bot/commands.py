@@ -69,10 +69,11 @@ async def run(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | 
         if cmd.name == "latest":
             return render.latest_message(await rt.store.latest(limit=5))
         if cmd.name == "brief":
-            article_id, brief = await brief_url(rt, cmd.args[0])
+            ref = await brief_url(rt, cmd.args[0])
             from bot.corrections import marked
 
-            return render.brief_message(await marked(rt, team_id, article_id, brief), article_id=article_id)
+            return render.brief_message(ref.brief, marks=await marked(rt, team_id, ref.article_id),
+                                        article_id=ref.article_id)
         if cmd.name == "partners":
             return await partners(rt, cmd, team_id)
         if cmd.name == "search":

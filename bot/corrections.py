@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from briefings import corrections as corr
+from briefings.models import Brief, BriefMarks
 
 from bot import render
 from bot.render import esc
@@ -32,27 +33,27 @@ PROMPTS = {"wrong_role": "The right role (e.g. launch provider, host nation)",
            "missing_partner": "The partner the brief missed (name)"}
 
 
-async def marked(rt: Runtime, team_id: str | None, article_id: int | None, brief: dict) -> dict:
-    """The brief with this workspace's corrections marked (unchanged when there are none)."""
+async def marked(rt: Runtime, team_id: str | None, article_id: int | None) -> BriefMarks | None:
+    """This workspace's corrections of the brief of ``article_id`` (None when there are none)."""
     if not team_id or article_id is None:
-        return brief
-    return corr.mark(brief, await corr.for_articles(rt.store, team_id, [article_id]))
+        return None
+    return corr.mark(await corr.for_articles(rt.store, team_id, [article_id]))
 
 
-def partners_view(article_id: int, brief: dict) -> render.Message:
+def partners_view(article_id: int, brief: Brief, marks: BriefMarks | None = None) -> render.Message:
     """Each partner on its own line with an overflow menu; buttons for the brief as a whole."""
-    partner_list = brief.get("partners") or []
-    fixes = brief.get("partner_corrections") or {}
-    b = render.Builder().header(f"Partners: {brief.get('title') or 'article'}")
+    partner_list = brief.partners
+    fixes = marks.partners if marks else {}
+    b = render.Builder().header(f"Partners: {brief.title or 'article'}")
     blocks = [x.to_dict() for x in b.blocks]
-    for note in brief.get("corrections") or []:
+    for note in marks.whole if marks else []:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": render.correction_note(note)}]})
     if not partner_list:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "This article names no launch partners."}})
     for i, p in enumerate(partner_list[:40]):
         blocks.append({"type": "section",
                        "text": {"type": "mrkdwn", "text": render.clip(render.partner_line(
-                           p, corrections=fixes.get(p["name"])), 2900)},
+                           p, corrections=fixes.get(p.name)), 2900)},
                        "accessory": {"type": "overflow", "action_id": f"{OVERFLOW}:{i}", "options": [
                            {"text": {"type": "plain_text", "text": label}, "value": f"{kind}:{article_id}:{i}"}
                            for kind, label in MENU]}})
@@ -61,7 +62,7 @@ def partners_view(article_id: int, brief: dict) -> render.Message:
          "value": str(article_id)},
         {"type": "button", "text": {"type": "plain_text", "text": "Not launch news"}, "action_id": NOT_NEWS,
          "value": str(article_id)}]})
-    text = "Partners: " + (", ".join(p["name"] for p in partner_list) or "none")
+    text = "Partners: " + (", ".join(p.name for p in partner_list) or "none")
     return render.Message(text=render._clip_escaped(text, render.MAX_TEXT), blocks=blocks[: render.MAX_BLOCKS])
 
 
@@ -88,9 +89,10 @@ def register(app, rt: Runtime) -> None:
             return str(exc)
         if respond:
             got = await rt.store.get_brief(c.article_id)
-            brief = await marked(rt, c.team_id, c.article_id, got[1])
-            await respond(response_type="ephemeral", replace_original=True,
-                          **partners_view(c.article_id, brief).as_kwargs())
+            if got and got.brief:
+                marks = await marked(rt, c.team_id, c.article_id)
+                await respond(response_type="ephemeral", replace_original=True,
+                              **partners_view(c.article_id, got.brief, marks).as_kwargs())
         return None
 
     @app.action("show_partners")
@@ -103,11 +105,11 @@ def register(app, rt: Runtime) -> None:
             except (KeyError, IndexError, ValueError):
                 article_id = -1
             got = await rt.store.get_brief(article_id)
-            if not got or not got[1]:
+            if not got or not got.brief:
                 msg = render.error_message("That brief is no longer stored.")
             else:
-                msg = partners_view(article_id, await marked(rt, (body.get("team") or {}).get("id"), article_id,
-                                                             got[1]))
+                msg = partners_view(article_id, got.brief,
+                                    await marked(rt, (body.get("team") or {}).get("id"), article_id))
             await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())
 
         rt.spawn(work(), "show partners")
@@ -124,12 +126,12 @@ def register(app, rt: Runtime) -> None:
                 return
             team = (body.get("team") or {}).get("id") or ""
             got = await rt.store.get_brief(article_id)
-            partners = (got[1] or {}).get("partners") or [] if got else []
+            partners = got.brief.partners if got and got.brief else []
             if kind not in dict(MENU) or not 0 <= index < len(partners):
                 await respond(response_type="ephemeral", replace_original=False,
                               **render.error_message("That brief has changed; open its partners again.").as_kwargs())
                 return
-            name = partners[index]["name"]
+            name = partners[index].name
             if kind == "not_partner":
                 await save(corr.CorrectionIn(team_id=team, article_id=article_id, kind=kind, partner=name,
                                              user_id=(body.get("user") or {}).get("id")), respond)

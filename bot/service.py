@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from briefings.engine import analyse, fetch_article
 from briefings.models import Brief
+from briefings.store.rows import BriefRef
 
 from bot.observability import timed_brief
 from bot.runtime import Runtime
@@ -44,11 +45,11 @@ def find_url(text: str | None) -> str | None:
     return url.rstrip(").,;") or None
 
 
-async def brief_url(rt: Runtime, url: str) -> tuple[int, dict]:
-    """Fetch, analyse and store the article at ``url`` (once); return (article id, brief as JSON dict)."""
+async def brief_url(rt: Runtime, url: str) -> BriefRef:
+    """Fetch, analyse and store the article at ``url`` (once); return its article id and brief."""
     stored = await rt.store.brief_for_url(url)
     if stored:
-        return stored
+        return BriefRef(stored.article_id, stored.brief)
     article = await fetch_article(url, rt.fetcher)
     async with rt.analysis_slots, timed_brief("on_demand"):
         brief: Brief = await asyncio.to_thread(analyse, article)  # CPU-bound: off the event loop
@@ -59,8 +60,8 @@ async def brief_url(rt: Runtime, url: str) -> tuple[int, dict]:
         rt.spawn(alerter(rt).run(), "watch alerts")
     stored = await rt.store.brief_for_url(article.url or url)
     if stored:
-        return stored
-    return saved.article_id, brief.model_dump(mode="json")
+        return BriefRef(stored.article_id, stored.brief)
+    return BriefRef(saved.article_id, brief)
 
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9][\w'’-]*")
@@ -85,7 +86,7 @@ def _overlap(sentence: str, words: list[str]) -> int:
     return sum(1 for w in words if w.lower() in low)
 
 
-async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None) -> Answer:
+async def answer(rt: Runtime, question: str, context: BriefRef | None) -> Answer:
     """Answer from the thread's article when there is one, else from the archive; never invent."""
     from briefings.analysis.sentences import split_sentences
 
@@ -94,35 +95,35 @@ async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None) -
     words = keywords(question)
     low = question.lower()
     if context is not None:
-        article_id, brief = context
+        article_id, brief = context.article_id, context.brief
         got = await rt.store.get_brief(article_id)
-        art = got[0] if got else None
-        title = brief.get("title") or "the article"
-        ref = link(brief.get("url"), title)
+        art = got.article if got else None
+        title = brief.title or "the article"
+        ref = link(brief.url, title)
         if "partner" in low:
-            partners = brief.get("partners") or []
+            partners = brief.partners
             if not partners:
                 return Answer(False, f"{ref} names no launch partners.", "No partners named.")
-            lines = [f"• *{esc(p['name'])}* ({esc(p['kind'])}) — {esc(p['role'])}: "
-                     f"“{esc(clip(p['evidence'][0]['text'], 240))}” _[{p['evidence'][0]['index']}]_"
+            lines = [f"• *{esc(p.name)}* ({esc(p.kind)}) — {esc(p.role)}: "
+                     f"“{esc(clip(p.evidence[0].text, 240))}” _[{p.evidence[0].index}]_"
                      for p in partners]
             return Answer(True, f"Partners named in {ref}:\n" + "\n".join(lines),
-                          "Partners: " + ", ".join(p["name"] for p in partners))
+                          "Partners: " + ", ".join(p.name for p in partners))
         sentences = split_sentences(art.text) if art is not None else []
-        speaker_words = [w for w in words if any(w.lower() in (q.get("speaker") or "").lower().split()
-                                                  for q in brief.get("quotes") or [])]
+        speaker_words = [w for w in words if any(w.lower() in (q.speaker or "").lower().split()
+                                                  for q in brief.quotes)]
         topic = [w for w in words if w not in speaker_words]
         if speaker_words and re.search(r"\b(say|said|says|quote|told|think)\b", low):
-            quotes = [q for q in brief.get("quotes") or []
-                      if any(w.lower() in (q.get("speaker") or "").lower() for w in speaker_words)]
-            on_topic = [q for q in quotes if not topic or _overlap(q["text"], topic)]
+            quotes = [q for q in brief.quotes
+                      if any(w.lower() in (q.speaker or "").lower() for w in speaker_words)]
+            on_topic = [q for q in quotes if not topic or _overlap(q.text, topic)]
             cited = [(i, s) for i, s in enumerate(sentences)
                      if topic and _overlap(s, topic) and _overlap(s, speaker_words)]
-            lines = [f"> “{esc(q['text'])}” _[{q['sentence_index']}]_" for q in on_topic[:4]]
-            lines += [f"> {esc(s)} _[{i}]_" for i, s in cited[:3] if not any(q["sentence_index"] == i
+            lines = [f"> “{esc(q.text)}” _[{q.sentence_index}]_" for q in on_topic[:4]]
+            lines += [f"> {esc(s)} _[{i}]_" for i, s in cited[:3] if not any(q.sentence_index == i
                                                                             for q in on_topic)]
             if lines:
-                who = esc(quotes[0]["speaker"]) if quotes else esc(" ".join(speaker_words))
+                who = esc(quotes[0].speaker) if quotes else esc(" ".join(speaker_words))
                 about = f" about {esc(' '.join(topic))}" if topic else ""
                 return Answer(True, f"What {who} said{about}, from {ref}:\n" + "\n".join(lines), "Quotes found.")
         # topic words weigh more than the speaker's name: "what did X say about Japan" wants Japan
@@ -143,7 +144,7 @@ async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None) -
             got = await rt.store.get_brief(h.article_id)
             if not got:
                 continue
-            sentences = split_sentences(got[0].text)
+            sentences = split_sentences(got.article.text)
             score, idx = max(((_overlap(s, words), i) for i, s in enumerate(sentences)), default=(0, -1))
             if score > 0:
                 lines.append(f"> {esc(sentences[idx])} _[{idx}]_ — {link(h.url, h.title or h.url)}")

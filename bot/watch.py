@@ -17,7 +17,10 @@ import uuid
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
+from briefings.models import Brief
 from briefings.store import watches as ws
+from briefings.store.models import Article as StoredArticleRow
+from briefings.store.models import Watch
 from briefings.store.repo import utcnow
 from briefings.watch import Match, WatchError, WatchTerm, label, match, parse_terms
 
@@ -101,31 +104,31 @@ async def watch_command(rt: Runtime, cmd: Command, user_id: str | None, *, team_
                                f"Watching {name}")
 
 
-def alert_message(items: list[tuple[object, dict, list[tuple[object, Match]]]]) -> render.Message:
+def alert_message(items: list[tuple[StoredArticleRow, Brief, list[tuple[Watch, Match]]]]) -> render.Message:
     """One alert: ``items`` are (article, brief, [(watch, match), …]) in article order."""
     b = render.Builder().header("Watch alert" + (f": {len(items)} new stories" if len(items) > 1 else ""))
     blocks = [blk.to_dict() for blk in b.blocks]
     for art, brief, hits in items[:MAX_FULL]:
-        title = brief.get("title") or art.title or art.url
+        title = brief.title or art.title or art.url
         lines = [f"*{link(art.url, title)}*"]
         for watch, m in hits:
             lines.append(f"_{esc(watch.label)}_: {esc('; '.join(m.reasons))}")
         partners = [p for _, m in hits for p in m.partners]
         seen: set[str] = set()
         for p in partners:
-            if p["name"] not in seen:
-                seen.add(p["name"])
+            if p.name not in seen:
+                seen.add(p.name)
                 lines.append(render.partner_line(p, with_evidence=False))
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": render.clip("\n".join(lines), 2900)},
                        "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Brief"},
                                      "action_id": f"{BRIEF_ACTION}:{art.id}", "value": str(art.id)}})
     rest = items[MAX_FULL:]
     if rest:
-        more = "\n".join(f"• {link(a.url, br.get('title') or a.title or a.url)} — "
+        more = "\n".join(f"• {link(a.url, br.title or a.title or a.url)} — "
                          f"{esc('; '.join(r for _, m in h for r in m.reasons))}" for a, br, h in rest)
         for piece in render.split_text("*Also matching*\n" + more)[:5]:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
-    fallback = "Watch alert: " + "; ".join((br.get("title") or a.title or a.url) for a, br, _ in items)
+    fallback = "Watch alert: " + "; ".join((br.title or a.title or a.url) for a, br, _ in items)
     return render.Message(text=render._clip_escaped(fallback, render.MAX_TEXT), blocks=blocks[: render.MAX_BLOCKS])
 
 
@@ -149,14 +152,14 @@ class WatchAlerter:
         if not rows:
             return 0
         phrases = {t["value"] for w in active for t in w.terms if t["kind"] == "phrase"}
-        ids = [a.id for a, _ in rows]
+        ids = [r.article_id for r in rows]
         hits_by_phrase = {p: await ws.phrase_matches(self.rt.store, p, ids) for p in phrases}
         # target (team, where) -> article id -> (article, brief, [(watch, match)])
         out: dict[tuple[str, str], dict[int, tuple]] = {}
         for w in active:
             terms = [WatchTerm.model_validate(t) for t in w.terms]
-            for art, brief in rows:
-                if art.id <= (w.cursor_article_id or 0) or not brief:
+            for art, brief in ((r.article, r.brief) for r in rows):
+                if art.id <= (w.cursor_article_id or 0):
                     continue
                 got = match(terms, brief, {p for p, hit in hits_by_phrase.items() if art.id in hit})
                 if got is None:
@@ -166,7 +169,7 @@ class WatchAlerter:
         posted = 0
         for (team, where), by_article in out.items():
             posted += await self._alert(team, where, [by_article[k] for k in sorted(by_article)])
-        last = rows[-1][0].id
+        last = rows[-1].article_id
         for w in active:
             await ws.move_cursor(self.rt.store, w.id, last)
         return posted
@@ -229,17 +232,17 @@ class WatchAlerter:
             items = []
             for art_id in sorted({r.article_id for r in rows}):
                 got = await self.rt.store.get_brief(art_id)
-                if not got or not got[1]:
+                if not got or not got.brief:
                     continue
                 hits = []
                 for r in rows:
                     w = watches.get(r.watch_id)
                     if r.article_id == art_id and w is not None:
-                        m = match([WatchTerm.model_validate(t) for t in w.terms], got[1],
+                        m = match([WatchTerm.model_validate(t) for t in w.terms], got.brief,
                                   {t["value"] for t in w.terms if t["kind"] == "phrase"})
                         hits.append((w, m or Match(reasons=["matched when stored"])))
                 if hits:
-                    items.append((got[0], got[1], hits))
+                    items.append((got.article, got.brief, hits))
             if items:
                 done += await self._post(team, where, run_id, items)
         return done
@@ -275,11 +278,11 @@ def register(app, rt: Runtime) -> None:
             except (KeyError, IndexError, ValueError):
                 article_id = None
             got = await rt.store.get_brief(article_id) if article_id is not None else None
-            if got and got[1]:
+            if got and got.brief:
                 from bot.corrections import marked
 
-                brief = await marked(rt, (body.get("team") or {}).get("id"), article_id, got[1])
-                msg = render.brief_message(brief, article_id=article_id)
+                marks = await marked(rt, (body.get("team") or {}).get("id"), article_id)
+                msg = render.brief_message(got.brief, marks=marks, article_id=article_id)
             else:
                 msg = render.error_message("That brief is no longer stored.")
             await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())

@@ -107,9 +107,9 @@ async def test_latest_is_two_queries_whatever_the_limit(store):
     with count_statements(store) as seen:
         items = await store.latest(limit=8)
     assert len(seen) == 2
-    assert [a.title for a, _, _ in items] == [f"Story {i}" for i in range(11, 3, -1)]
-    others = {a.title: o for a, _, o in items}
-    assert others["Story 9"] == ["Wire"] and others["Story 6"] == ["Wire"] and others["Story 10"] == []
+    assert [s.article.title for s in items] == [f"Story {i}" for i in range(11, 3, -1)]
+    others = {s.article.title: s.also for s in items}
+    assert others["Story 9"] == ("Wire",) and others["Story 6"] == ("Wire",) and others["Story 10"] == ()
 
 
 async def test_near_duplicate_lookup_finds_the_story_without_storing(store):
@@ -170,7 +170,7 @@ async def test_prune_keeps_briefs_partners_and_search_and_shrinks_bodies(store):
     assert len(after[max(before)].text) < len(before[max(before)]) / 3
     assert {p.entity: p.mentions for p in await store.partner_stats()} == stats_before
     got = await store.get_brief(min(before))
-    assert got and got[1]["title"]  # the brief stays
+    assert got and got.brief and got.brief.title  # the brief stays
     stats = await store.db_stats()
     assert stats["articles"] == len(before) and stats["articles pruned"] == len(before)
     assert stats["partner_mentions"] > 0 and stats["database bytes"] > 0

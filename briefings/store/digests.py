@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.store import models as m
+from briefings.store.rows import StoredBrief, stored_brief
 from briefings.store.base import table, StoreBase, utcnow
 
 GroupWork = Callable[[AsyncConnection], Awaitable[Any]]
@@ -193,11 +194,11 @@ class DigestsMixin(StoreBase):
                 m.DigestLedger.subscription_id == sub_id))).scalars())
 
     # ---------------------------------------------------------------- digest rows
-    async def digest_rows(self, cursor: int, limit: int = 200) -> list[tuple[m.Article, dict[str, Any]]]:
+    async def digest_rows(self, cursor: int, limit: int = 200) -> list[StoredBrief]:
         """Relevant analysed articles stored after ``cursor`` (article id), oldest first."""
         async with self.session() as s:
             rows = (await s.execute(
                 select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
                 .where(m.Article.id > cursor, m.Analysis.relevance_label == "launch-policy")
                 .order_by(m.Article.id).limit(limit))).all()
-            return [(a, b) for a, b in rows]
+            return [stored_brief(a, b) for a, b in rows]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from briefings.store import models as m
+from briefings.store.rows import PartnerArticle
 from briefings.store.base import StoreBase
 
 
@@ -56,7 +55,9 @@ class PartnersMixin(StoreBase):
         stats.sort(key=lambda x: (-x.mentions, x.entity))
         return stats
 
-    async def partner_articles(self, name: str, *, since: date | None = None, limit: int = 20) -> list[Any]:
+    async def partner_articles(self, name: str, *, since: date | None = None, limit: int = 20
+                               ) -> list[PartnerArticle]:
+        """Articles naming this partner (case-insensitively), newest first, with its role in each."""
         async with self.session() as s:
             q = (select(m.Article.id, m.Article.title, m.Article.url, m.Article.published, m.PartnerMention.role)
                  .join(m.PartnerMention, m.PartnerMention.article_id == m.Article.id)
@@ -64,7 +65,7 @@ class PartnersMixin(StoreBase):
                  .order_by(m.Article.published.desc(), m.Article.id.desc()).limit(limit))
             if since:
                 q = q.where(m.Article.published >= since)
-            return list((await s.execute(q)).all())
+            return [PartnerArticle(*r) for r in (await s.execute(q)).all()]
 
     async def partners_seen_before(self, cursor: int, names: list[str]) -> set[str]:
         if not names:
