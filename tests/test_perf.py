@@ -224,3 +224,24 @@ async def test_ingest_run_applies_retention(store):
     assert (await store.db_stats())["articles pruned"] == 0  # default: keep everything
     await Ingestor(store, None, IngestOptions(retention_days=30), clock=lambda: later).run([])
     assert (await store.db_stats())["articles pruned"] == 4
+
+
+async def test_partner_stats_and_latest_cost_the_same_statements_for_many_partners_and_stories(store):
+    await _fill(store, n_partners=4)
+    with count_statements(store) as few:
+        await store.partner_stats()
+        await store.latest(limit=20)
+    await _fill_more(store, start=4, stop=30)
+    with count_statements(store) as many:
+        stats = await store.partner_stats()
+        items = await store.latest(limit=20)
+    assert len(stats) == 30 and len(items) == 20  # 30 partners, 20 of 30 story clusters
+    assert len(many) == len(few) == 3  # one for the partner stats, two for latest: no query per partner or story
+
+
+async def _fill_more(store, start: int, stop: int):
+    for i in range(start, stop):
+        text = " ".join(f"word{i}x{j}" for j in range(60))
+        art = Article(url=f"https://more{i}.example/story-{i}", source="x", site_name=f"More {i}", title=f"More {i}",
+                      published=date(2026, 3, 1) + timedelta(days=i), text=text)
+        await store.save(art, _brief(f"More {i}", [f"Partner {k}" for k in range(i + 1)]))
