@@ -32,8 +32,8 @@ async def latest(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str
 
 async def brief(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,
                 channel_id: str | None = None) -> Message:
-    article_id, found = await brief_url(rt, cmd.args[0], team_id=oauth.data_team(rt, team_id))
-    return render.brief_message(await marked(rt, team_id, article_id, found), article_id=article_id)
+    ref = await brief_url(rt, cmd.args[0], team_id=oauth.data_team(rt, team_id))
+    return render.brief_message(ref.brief, marks=await marked(rt, team_id, ref.article_id), article_id=ref.article_id)
 
 
 async def search(rt: Runtime, cmd: Command, user_id: str | None, *, team_id: str | None = None,

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from briefings import corrections as corr
+from briefings.models import BriefMarks
 
 from bot import render
 from bot.buttons import article_id_of
@@ -25,11 +26,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("launchbrief.corrections")
 
 
-async def marked(rt: Runtime, team_id: str | None, article_id: int | None, brief: dict) -> dict:
-    """The brief with this workspace's corrections marked (unchanged when there are none)."""
+async def marked(rt: Runtime, team_id: str | None, article_id: int | None) -> BriefMarks | None:
+    """This workspace's corrections of the brief of ``article_id`` (None when there are none)."""
     if not team_id or article_id is None:
-        return brief
-    return corr.mark(brief, await corr.for_articles(rt.store, team_id, [article_id]))
+        return None
+    return corr.mark(await corr.for_articles(rt.store, team_id, [article_id]))
 
 
 def register(app, rt: Runtime) -> None:
@@ -51,9 +52,10 @@ async def save(rt: Runtime, c: corr.CorrectionIn, respond=None) -> str | None:
         return str(exc)
     if respond:
         got = await rt.store.get_brief(c.article_id)
-        brief = await marked(rt, c.team_id, c.article_id, got[1] if got else {})
-        await respond(response_type="ephemeral", replace_original=True,
-                      **render.partners_view(c.article_id, brief).as_kwargs())
+        if got and got.brief:
+            marks = await marked(rt, c.team_id, c.article_id)
+            await respond(response_type="ephemeral", replace_original=True,
+                          **render.partners_view(c.article_id, got.brief, marks).as_kwargs())
     return None
 
 
@@ -77,10 +79,10 @@ def _on_partners(rt: Runtime):
             found = article_id_of(body)
             article_id = found if found is not None else -1
             got = await rt.store.get_brief(article_id)
-            if not got or not got[1]:
+            if not got or not got.brief:
                 msg = render.error_message("That brief is no longer stored.")
             else:
-                msg = render.partners_view(article_id, await marked(rt, _team(body), article_id, got[1]))
+                msg = render.partners_view(article_id, got.brief, await marked(rt, _team(body), article_id))
             await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())
 
         rt.spawn(work(), "show partners")
@@ -107,12 +109,12 @@ def _on_overflow(rt: Runtime):
                 return
             kind, article_id, index = choice
             got = await rt.store.get_brief(article_id)
-            partners = (got[1] or {}).get("partners") or [] if got else []
+            partners = got.brief.partners if got and got.brief else []
             if kind not in dict(MENU) or not 0 <= index < len(partners):
                 await respond(response_type="ephemeral", replace_original=False,
                               **render.error_message("That brief has changed; open its partners again.").as_kwargs())
                 return
-            name = partners[index]["name"]
+            name = partners[index].name
             if kind == "not_partner":
                 await save(rt, corr.CorrectionIn(team_id=_team(body), article_id=article_id, kind="not_partner",
                                                  partner=name, user_id=_user(body)), respond)

@@ -35,8 +35,9 @@ async def home_view(rt: Runtime, team_id: str | None) -> dict:
     recent = await rt.store.recent_briefs(limit=5, team_id=scope)
     if recent:
         b.section("*Recent briefs*\n" + "\n".join(
-            f"• {link(a.url, a.title or a.url)} — {esc(render.clip((br.get('tldr') or {}).get('text', ''), 200))}"
-            for a, br in recent))
+            f"• {link(r.article.url, r.article.title or r.article.url)} — "
+            f"{esc(render.clip(r.brief.tldr.text if r.brief.tldr else '', 200))}"
+            for r in recent))
     notes = rt.scheduler.events if rt.scheduler is not None else None
     if notes:
         b.section("*Scheduler notes*\n" + "\n".join(f"• {esc(n)}" for n in notes[-5:]))

@@ -69,7 +69,7 @@ async def _answer(rt: Runtime, client, event: dict, team_id: str | None) -> None
         await _post(client, event, render.error_message(f"I couldn't brief {mention.url}: {message}"))
         return
     if context and not mention.wants_answer:
-        msg = render.brief_message(context[1], article_id=context[0])
+        msg = render.brief_message(context.brief, article_id=context.article_id)
     elif mention.question:
         msg = render.answer_message(await answer(rt, mention.question, context, team_id=team_id))
     else:

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from briefings.models import Partner, group_by_country, partners_by_tier
+from briefings.models import Brief, BriefMarks, CorrectionNote, Partner, Quote, group_by_country, known_family
+from briefings.models import partners_by_tier
 from bot.mrkdwn import escape as esc
 from bot.mrkdwn import strip_bidi
 from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock,
@@ -25,6 +26,7 @@ from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, 
 
 if TYPE_CHECKING:
     from bot.service import Answer, Cited
+    from briefings.store.rows import LatestStory
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -155,22 +157,18 @@ def _date(value: Any) -> str:
     return str(value)[:10] if value else ""
 
 
-def _as_dict(brief: Any) -> dict[str, Any]:
-    return brief if isinstance(brief, dict) else brief.model_dump(mode="json")
-
-
-def listed_partners(brief: dict[str, Any]) -> list[dict[str, Any]]:
+def listed_partners(brief: Brief) -> list[Partner]:
     """The partners to show: never the story's subject (the engine does not list it; older stored briefs
     and hand-made ones are filtered here too)."""
-    subject = brief.get("subject") or {}
-    skey, sname = subject.get("kb"), subject.get("name")
-    return [p for p in brief.get("partners") or []
-            if not ((skey and p.get("key") == skey) or (sname and p.get("name") == sname))]
+    skey, sname = (brief.subject.kb, brief.subject.name) if brief.subject else (None, None)
+    return [p for p in brief.partners if not ((skey and p.key == skey) or (sname and p.name == sname))]
 
 
-def role_text(p: dict[str, Any]) -> str:
-    """The role family, with the article's own phrase when it says more ("launch provider (Falcon 9)")."""
-    family, role = p.get("role_family"), p.get("role") or ""
+def role_text(p: Partner) -> str:
+    """The role family, with the article's own phrase when it says more ("launch provider (Falcon 9)"). A
+    partner stored before families existed (no family in its JSON) shows its role alone."""
+    family = known_family(p)
+    role = p.role or ""
     if not family:
         return role
     return role if role.startswith(family) else (f"{family}: {role}" if role and role != family else family)
@@ -179,84 +177,95 @@ def role_text(p: dict[str, Any]) -> str:
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,30}$")
 
 
-def correction_note(note: dict[str, Any]) -> str:
-    """A workspace's correction of a line, as shown under it (``note``: label, value, user)."""
-    text = f":pencil2: _corrected: {esc(note.get('label'))}"
-    if note.get("value"):
-        text += f" → {esc(note['value'])}"
-    user = note.get("user") or ""
+def correction_note(note: CorrectionNote) -> str:
+    """A workspace's correction of a line, as shown under it."""
+    text = f":pencil2: _corrected: {esc(note.label)}"
+    if note.value:
+        text += f" → {esc(note.value)}"
+    user = note.user or ""
     return text + (f" (by <@{user}>)_" if _USER_ID.match(user) else "_")
 
 
-def partner_line(p: dict[str, Any], with_evidence: bool = True, corrections: list[dict] | None = None) -> str:
-    bits = [f"*{esc(p['name'])}*", f"_{esc(p['kind'])}_"]
-    if corrections and any(n.get("label") == "not a partner" for n in corrections):
-        bits[0] = f"~{esc(p['name'])}~"  # struck through, still shown: corrected, not silently dropped
-    if p.get("role") or p.get("role_family"):
+def _kb_facts(p: Partner) -> list[str]:
+    kb = p.kb
+    if kb is None:
+        return []
+    facts = []
+    if kb.operator:
+        facts.append(f"operator {esc(kb.operator)}")
+    if kb.status and p.kind != "country":
+        facts.append(esc(kb.status))
+    if kb.orbits:
+        facts.append("orbits " + esc(", ".join(kb.orbits[:5])))
+    if kb.spaceports and p.kind == "country":
+        facts.append("sites " + esc(", ".join(kb.spaceports[:3])))
+    return facts
+
+
+def partner_line(p: Partner, with_evidence: bool = True, corrections: list[CorrectionNote] | None = None) -> str:
+    bits = [f"*{esc(p.name)}*", f"_{esc(p.kind)}_"]
+    if corrections and any(n.label == "not a partner" for n in corrections):
+        bits[0] = f"~{esc(p.name)}~"  # struck through, still shown: corrected, not silently dropped
+    if p.role or known_family(p):
         bits.append(esc(role_text(p)))
     line = " · ".join(bits)
-    kb = p.get("kb") or {}
-    facts = []
-    if kb.get("operator"):
-        facts.append(f"operator {esc(kb['operator'])}")
-    if kb.get("status") and p["kind"] != "country":
-        facts.append(esc(kb["status"]))
-    if kb.get("orbits"):
-        facts.append("orbits " + esc(", ".join(kb["orbits"][:5])))
-    if kb.get("spaceports") and p["kind"] == "country":
-        facts.append("sites " + esc(", ".join(kb["spaceports"][:3])))
+    facts = _kb_facts(p)
     if facts:
         line += f"\n      _our KB: {'; '.join(facts)}_"
-    if with_evidence and p.get("evidence"):
-        ev = p["evidence"][0]
-        where = "headline" if ev["index"] < 0 else f"[{ev['index']}]"
-        line += f"\n> {esc(clip(ev['text'], 280))} {where}"  # at the line's start: Slack renders a quote
+    if with_evidence and p.evidence:
+        ev = p.evidence[0]
+        where = "headline" if ev.index < 0 else f"[{ev.index}]"
+        line += f"\n> {esc(clip(ev.text, 280))} {where}"  # at the line's start: Slack renders a quote
     for note in corrections or []:
         line += "\n      " + correction_note(note)
     return line
 
 
-def brief_message(brief: Any, *, article_id: int | None = None, buttons: bool = True) -> Message:
-    b = _as_dict(brief)
-    title = b.get("title") or b.get("url") or "Untitled article"
+def _brief_partners(out: Builder, brief: Brief, marks: BriefMarks | None) -> None:
+    partners = listed_partners(brief)
+    if not partners:
+        return
+    groups = partners_by_tier(partners)
+    fixes = marks.partners if marks else {}
+    out.divider()
+    for key, label in (("established", "Established launch nations"), ("emerging", "Emerging spaceport nations"),
+                       ("other", "Other partners")):
+        if groups[key]:
+            out.section(f"*{label}*\n" + "\n".join(partner_line(p, corrections=fixes.get(p.name))
+                                                    for p in groups[key]))
+
+
+def brief_message(brief: Brief, *, marks: BriefMarks | None = None, article_id: int | None = None,
+                  buttons: bool = True) -> Message:
+    """A brief, with this workspace's corrections (``marks``) shown under the lines they correct."""
+    title = brief.title or brief.url or "Untitled article"
     out = Builder().header(title)
-    meta = [x for x in (esc(b.get("site_name")), _date(b.get("published")),
-                        f"relevance: {esc(b['relevance']['label'])}") if x]
-    headline = link(b.get("url"), title) if b.get("url") else esc(title)
+    meta = [x for x in (esc(brief.site_name), _date(brief.published),
+                        f"relevance: {esc(brief.relevance.label)}") if x]
+    headline = link(brief.url, title) if brief.url else esc(title)
     out.context(f"{headline}  ·  " + "  ·  ".join(meta))
-    for note in b.get("notes") or []:  # e.g. an article in a language the analysis only skims
+    for note in brief.notes:  # e.g. an article in a language the analysis only skims
         out.context(f":warning: {esc(note)}")
-    if b.get("corrections"):
-        out.context("\n".join(correction_note(n) for n in b["corrections"]))
-    if b.get("tldr"):
-        out.section(f"*TL;DR* {esc(b['tldr']['text'])}")
-    tldr_index = (b.get("tldr") or {}).get("index")
-    points = [s for s in b.get("summary") or [] if s["index"] != tldr_index]  # the TL;DR is not repeated
+    if marks and marks.whole:
+        out.context("\n".join(correction_note(n) for n in marks.whole))
+    if brief.tldr:
+        out.section(f"*TL;DR* {esc(brief.tldr.text)}")
+    tldr_index = brief.tldr.index if brief.tldr else None
+    points = [s for s in brief.summary if s.index != tldr_index]  # the TL;DR is not repeated
     if points:
-        out.section("*Key points*\n" + "\n".join(f"• {esc(s['text'])} _[{s['index']}]_" for s in points))
-    partners = listed_partners(b)
-    if partners:
-        groups = partners_by_tier([Partner.model_validate(p) for p in partners])
-        out.divider()
-        for key, label in (("established", "Established launch nations"), ("emerging", "Emerging spaceport nations"),
-                           ("other", "Other partners")):
-            if groups[key]:
-                fixes = b.get("partner_corrections") or {}
-                out.section(f"*{label}*\n" + "\n".join(partner_line(p.model_dump(mode="json"),
-                                                                     corrections=fixes.get(p.name))
-                                                        for p in groups[key]))
-    quotes = b.get("quotes") or []
-    if quotes:
+        out.section("*Key points*\n" + "\n".join(f"• {esc(s.text)} _[{s.index}]_" for s in points))
+    _brief_partners(out, brief, marks)
+    if brief.quotes:
         out.divider()
         out.section("*Key quotes*\n" + "\n".join(
-            f"> “{esc(clip(q['text'], 400))}” — {esc(_speaker(q))}" for q in quotes[:6]))
-    if b.get("event_types"):
-        out.context("events: " + esc(", ".join(b["event_types"])))
+            f"> “{esc(clip(q.text, 400))}” — {esc(_speaker(q))}" for q in brief.quotes[:6]))
+    if brief.event_types:
+        out.context("events: " + esc(", ".join(brief.event_types)))
     if buttons and article_id is not None:
         out.buttons(("Share in channel", "share_brief", str(article_id)),
                     ("Partners", "show_partners", str(article_id)),
                     ("More like this", "more_like_this", str(article_id)))
-    fallback = f"{title}: {b['tldr']['text']}" if b.get("tldr") else title
+    fallback = f"{title}: {brief.tldr.text}" if brief.tldr else title
     return out.build(fallback)
 
 
@@ -280,25 +289,26 @@ def partners_message(stats: list[Any], *, title: str = "Launch partners in the n
     return out.build(f"{title}: {text}")
 
 
-def latest_message(items: list[tuple[Any, dict, list[str]]]) -> Message:
+def latest_message(items: list[LatestStory]) -> Message:
     out = Builder().header("Latest launch-policy briefing")
     if not items:
         return out.section("Nothing stored yet. An admin can add feeds with `/launchbrief feeds add &lt;url&gt;`.") \
             .build("Nothing stored yet.")
     lines = []
-    for art, brief, others in items:
-        names = [p["name"] for p in listed_partners(brief)]  # one line: names; the brief shows the families
+    for story in items:
+        art, brief = story.article, story.brief
+        names = [p.name for p in listed_partners(brief)]  # one line: names; the brief shows the families
         partners = ", ".join(names[:6]) + (f" +{len(names) - 6} more" if len(names) > 6 else "")
         line = f"• {link(art.url, art.title or art.url)} — {_date(art.published)}"
-        if brief.get("tldr"):
-            line += f"\n   {esc(clip(brief['tldr']['text'], 300))}"
+        if brief.tldr:
+            line += f"\n   {esc(clip(brief.tldr.text, 300))}"
         if partners:
             line += f"\n   _partners: {esc(partners)}_"
-        if others:
-            line += f"\n   _also covered by {esc(', '.join(others[:4]))}_"
+        if story.also:
+            line += f"\n   _also covered by {esc(', '.join(story.also[:4]))}_"
         lines.append(line)
     out.section("\n".join(lines))
-    return out.build("Latest launch-policy briefing: " + "; ".join((a.title or a.url) for a, _, _ in items))
+    return out.build("Latest launch-policy briefing: " + "; ".join((s.article.title or s.article.url) for s in items))
 
 
 def search_message(query: str, hits: list[Any]) -> Message:
@@ -426,9 +436,9 @@ def answer_message(ans: Answer) -> Message:
     return info_message(answer_text(ans), ans.fallback)
 
 
-def _speaker(q: dict) -> str:
+def _speaker(q: Quote) -> str:
     """"Lena Sorensen (Fjordlift)": the speaker, with the organisation the article ties them to."""
-    who, org = q.get("speaker") or "unattributed", q.get("speaker_org")
+    who, org = q.speaker or "unattributed", q.speaker_org
     return f"{who} ({org})" if org and org != who else who
 
 
@@ -443,20 +453,19 @@ PROMPTS = {"wrong_role": "The right role (e.g. launch provider, host nation)",
            "missing_partner": "The partner the brief missed (name)"}
 
 
-def partners_view(article_id: int, brief: dict) -> Message:
+def partners_view(article_id: int, brief: Brief, marks: BriefMarks | None = None) -> Message:
     """Each partner on its own line with an overflow menu; buttons for the brief as a whole."""
-    partner_list = brief.get("partners") or []
-    fixes = brief.get("partner_corrections") or {}
-    b = Builder().header(f"Partners: {brief.get('title') or 'article'}")
+    partner_list = brief.partners
+    fixes = marks.partners if marks else {}
+    b = Builder().header(f"Partners: {brief.title or 'article'}")
     blocks = [x.to_dict() for x in b.blocks]
-    for note in brief.get("corrections") or []:
+    for note in marks.whole if marks else []:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": correction_note(note)}]})
     if not partner_list:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "This article names no launch partners."}})
     for i, p in enumerate(partner_list[:40]):
         blocks.append({"type": "section",
-                       "text": {"type": "mrkdwn", "text": clip(partner_line(
-                           p, corrections=fixes.get(p["name"])), 2900)},
+                       "text": {"type": "mrkdwn", "text": clip(partner_line(p, corrections=fixes.get(p.name)), 2900)},
                        "accessory": {"type": "overflow", "action_id": f"{OVERFLOW}:{i}", "options": [
                            {"text": {"type": "plain_text", "text": label}, "value": f"{kind}:{article_id}:{i}"}
                            for kind, label in MENU]}})
@@ -465,7 +474,7 @@ def partners_view(article_id: int, brief: dict) -> Message:
          "value": str(article_id)},
         {"type": "button", "text": {"type": "plain_text", "text": "Not launch news"}, "action_id": NOT_NEWS,
          "value": str(article_id)}]})
-    text = "Partners: " + (", ".join(p["name"] for p in partner_list) or "none")
+    text = "Partners: " + (", ".join(p.name for p in partner_list) or "none")
     return Message(text=_clip_escaped(text, MAX_TEXT), blocks=blocks[: MAX_BLOCKS])
 
 
@@ -487,29 +496,29 @@ BRIEF_ACTION = "watch_brief"  # an alert's Brief button: f"{BRIEF_ACTION}:{artic
 MAX_FULL = 10  # articles shown with partner lines and a button; more are listed as links
 
 
-def watch_alert_message(items: list[tuple[Any, dict, list[tuple[Any, Any]]]]) -> Message:
+def watch_alert_message(items: list[tuple[Any, Brief, list[tuple[Any, Any]]]]) -> Message:
     """One alert: ``items`` are (article, brief, [(watch, match), …]) in article order."""
     b = Builder().header("Watch alert" + (f": {len(items)} new stories" if len(items) > 1 else ""))
     blocks = [blk.to_dict() for blk in b.blocks]
     for art, brief, hits in items[:MAX_FULL]:
-        title = brief.get("title") or art.title or art.url
+        title = brief.title or art.title or art.url
         lines = [f"*{link(art.url, title)}*"]
         for watch, m in hits:
             lines.append(f"_{esc(watch.label)}_: {esc('; '.join(m.reasons))}")
         partners = [p for _, m in hits for p in m.partners]
         seen: set[str] = set()
         for p in partners:
-            if p["name"] not in seen:
-                seen.add(p["name"])
+            if p.name not in seen:
+                seen.add(p.name)
                 lines.append(partner_line(p, with_evidence=False))
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip("\n".join(lines), 2900)},
                        "accessory": {"type": "button", "text": {"type": "plain_text", "text": "Brief"},
                                      "action_id": f"{BRIEF_ACTION}:{art.id}", "value": str(art.id)}})
     rest = items[MAX_FULL:]
     if rest:
-        more = "\n".join(f"• {link(a.url, br.get('title') or a.title or a.url)} — "
+        more = "\n".join(f"• {link(a.url, br.title or a.title or a.url)} — "
                          f"{esc('; '.join(r for _, m in h for r in m.reasons))}" for a, br, h in rest)
         for piece in split_text("*Also matching*\n" + more)[:5]:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
-    fallback = "Watch alert: " + "; ".join((br.get("title") or a.title or a.url) for a, br, _ in items)
+    fallback = "Watch alert: " + "; ".join((br.title or a.title or a.url) for a, br, _ in items)
     return Message(text=_clip_escaped(fallback, MAX_TEXT), blocks=blocks[: MAX_BLOCKS])

@@ -13,18 +13,19 @@ from dataclasses import dataclass, field, replace
 from briefings.engine import analyse
 from briefings.intake.extract import fetch_article
 from briefings.models import Brief
+from briefings.store.rows import BriefRef
 
 from bot.observability import timed_brief
 from bot.runtime import Runtime
 from briefings.store.workspaces import link_articles
 
 
-async def brief_url(rt: Runtime, url: str, *, team_id: str | None = None) -> tuple[int, dict]:
-    """Fetch, analyse and store the article at ``url`` (once); return (article id, brief as JSON dict)."""
+async def brief_url(rt: Runtime, url: str, *, team_id: str | None = None) -> BriefRef:
+    """Fetch, analyse and store the article at ``url`` (once); return its article id and brief."""
     stored = await rt.store.brief_for_url(url)
     if stored:  # briefed before, maybe for another workspace: now this workspace has reached it too
-        await link_articles(rt.store, team_id, [stored[0]])
-        return stored
+        await link_articles(rt.store, team_id, [stored.article_id])
+        return BriefRef(stored.article_id, stored.brief)
     article = await fetch_article(url, rt.fetcher)
     async with rt.analysis_slots, timed_brief("on_demand"):
         brief: Brief = await asyncio.to_thread(analyse, article)  # CPU-bound: off the event loop
@@ -35,8 +36,8 @@ async def brief_url(rt: Runtime, url: str, *, team_id: str | None = None) -> tup
         rt.spawn(alerter(rt).run(), "watch alerts")
     stored = await rt.store.brief_for_url(article.url or url)
     if stored:
-        return stored
-    return saved.article_id, brief.model_dump(mode="json")
+        return BriefRef(stored.article_id, stored.brief)
+    return BriefRef(saved.article_id, brief)
 
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9][\w'’-]*")
@@ -94,28 +95,27 @@ def _overlap(sentence: str, words: list[str]) -> int:
     return sum(1 for w in words if w.lower() in low)
 
 
-def _partners_answer(brief: dict, about: Answer) -> Answer:
-    partners = brief.get("partners") or []
+def _partners_answer(brief: Brief, about: Answer) -> Answer:
+    partners = brief.partners
     if not partners:
         return replace(about, kind="no_partners", fallback="No partners named.")
-    cited = [PartnerCited(p["name"], p["kind"], p["role"],
-                          Cited(p["evidence"][0]["text"], p["evidence"][0]["index"])) for p in partners]
+    cited = [PartnerCited(p.name, p.kind, p.role, Cited(p.evidence[0].text, p.evidence[0].index))
+             for p in partners]
     return replace(about, kind="partners", partners=cited,
-                   fallback="Partners: " + ", ".join(p["name"] for p in partners))
+                   fallback="Partners: " + ", ".join(p.name for p in partners))
 
 
-def _quotes_answer(brief: dict, sentences: list[str], speaker_words: list[str], topic: list[str],
+def _quotes_answer(brief: Brief, sentences: list[str], speaker_words: list[str], topic: list[str],
                    about: Answer) -> Answer | None:
-    quotes = [q for q in brief.get("quotes") or []
-              if any(w.lower() in (q.get("speaker") or "").lower() for w in speaker_words)]
-    on_topic = [q for q in quotes if not topic or _overlap(q["text"], topic)]
-    cited = [Cited(q["text"], q["sentence_index"], quote=True) for q in on_topic[:4]]
-    quoted = {q["sentence_index"] for q in on_topic}
+    quotes = [q for q in brief.quotes if any(w.lower() in (q.speaker or "").lower() for w in speaker_words)]
+    on_topic = [q for q in quotes if not topic or _overlap(q.text, topic)]
+    cited = [Cited(q.text, q.sentence_index, quote=True) for q in on_topic[:4]]
+    quoted = {q.sentence_index for q in on_topic}
     near = [(i, s) for i, s in enumerate(sentences) if topic and _overlap(s, topic) and _overlap(s, speaker_words)]
     cited += [Cited(s, i) for i, s in near[:3] if i not in quoted]
     if not cited:
         return None
-    who = quotes[0]["speaker"] if quotes else " ".join(speaker_words)
+    who = (quotes[0].speaker if quotes else None) or " ".join(speaker_words)
     return replace(about, kind="quotes", cited=cited, speaker=who, topic=" ".join(topic), fallback="Quotes found.")
 
 
@@ -133,19 +133,18 @@ def _sentences_answer(sentences: list[str], speaker_words: list[str], topic: lis
                    topic=" ".join(topic) if not_quoted else "")
 
 
-async def _from_article(rt: Runtime, question: str, words: list[str], context: tuple[int, dict]) -> Answer | None:
+async def _from_article(rt: Runtime, question: str, words: list[str], context: BriefRef) -> Answer | None:
     from briefings.analysis.sentences import split_sentences
 
-    article_id, brief = context
+    brief = context.brief
     low = question.lower()
-    got = await rt.store.get_brief(article_id)
-    art = got[0] if got else None
-    about = Answer("article", "", url=brief.get("url"), title=brief.get("title") or "the article")
+    got = await rt.store.get_brief(context.article_id)
+    art = got.article if got else None
+    about = Answer("article", "", url=brief.url, title=brief.title or "the article")
     if "partner" in low:
         return _partners_answer(brief, about)
     sentences = split_sentences(art.text) if art is not None else []
-    speaker_words = [w for w in words if any(w.lower() in (q.get("speaker") or "").lower().split()
-                                              for q in brief.get("quotes") or [])]
+    speaker_words = [w for w in words if any(w.lower() in (q.speaker or "").lower().split() for q in brief.quotes)]
     topic = [w for w in words if w not in speaker_words]
     if speaker_words and re.search(r"\b(say|said|says|quote|told|think)\b", low):
         quoted = _quotes_answer(brief, sentences, speaker_words, topic, about)
@@ -162,14 +161,14 @@ async def _from_archive(rt: Runtime, words: list[str], team_id: str | None = Non
         got = await rt.store.get_brief(h.article_id)
         if not got:
             continue
-        sentences = split_sentences(got[0].text)
+        sentences = split_sentences(got.article.text)
         score, idx = max(((_overlap(s, words), i) for i, s in enumerate(sentences)), default=(0, -1))
         if score > 0:
             cited.append(Cited(sentences[idx], idx, url=h.url, title=h.title or h.url))
     return Answer("archive", "Answer from stored articles.", cited=cited) if cited else None
 
 
-async def answer(rt: Runtime, question: str, context: tuple[int, dict] | None, *,
+async def answer(rt: Runtime, question: str, context: BriefRef | None, *,
                  team_id: str | None = None) -> Answer:
     """Answer from the thread's article when there is one, else from the archive; never invent."""
     words = keywords(question)

@@ -120,14 +120,14 @@ class WatchAlerter:
         if not rows:
             return 0
         phrases = {t["value"] for w in active for t in w.terms if t["kind"] == "phrase"}
-        ids = [a.id for a, _ in rows]
+        ids = [r.article_id for r in rows]
         hits_by_phrase = {p: await ws.phrase_matches(self.rt.store, p, ids) for p in phrases}
         # target (team, where) -> article id -> (article, brief, [(watch, match)])
         out: dict[tuple[str, str], dict[int, tuple]] = {}
         for w in active:
             terms = [WatchTerm.model_validate(t) for t in w.terms]
-            for art, brief in rows:
-                if art.id <= (w.cursor_article_id or 0) or not brief:
+            for art, brief in ((r.article, r.brief) for r in rows):
+                if art.id <= (w.cursor_article_id or 0):
                     continue
                 got = match(terms, brief, {p for p, hit in hits_by_phrase.items() if art.id in hit})
                 if got is None:
@@ -137,7 +137,7 @@ class WatchAlerter:
         posted = 0
         for (team, where), by_article in out.items():
             posted += await self._alert(team, where, [by_article[k] for k in sorted(by_article)])
-        last = rows[-1][0].id
+        last = rows[-1].article_id
         for w in active:
             await ws.move_cursor(self.rt.store, w.id, last)
         return posted
@@ -200,17 +200,17 @@ class WatchAlerter:
             items = []
             for art_id in sorted({r.article_id for r in rows}):
                 got = await self.rt.store.get_brief(art_id)
-                if not got or not got[1]:
+                if not got or not got.brief:
                     continue
                 hits = []
                 for r in rows:
                     w = watches.get(r.watch_id)
                     if r.article_id == art_id and w is not None:
-                        m = match([WatchTerm.model_validate(t) for t in w.terms], got[1],
+                        m = match([WatchTerm.model_validate(t) for t in w.terms], got.brief,
                                   {t["value"] for t in w.terms if t["kind"] == "phrase"})
                         hits.append((w, m or Match(reasons=["matched when stored"])))
                 if hits:
-                    items.append((got[0], got[1], hits))
+                    items.append((got.article, got.brief, hits))
             if items:
                 done += await self._post(team, where, run_id, items)
         return done
@@ -246,11 +246,11 @@ def register(app, rt: Runtime) -> None:
             except (KeyError, IndexError, ValueError):
                 article_id = None
             got = await rt.store.get_brief(article_id) if article_id is not None else None
-            if got and got[1]:
+            if got and got.brief:
                 from bot.corrections import marked
 
-                brief = await marked(rt, (body.get("team") or {}).get("id"), article_id, got[1])
-                msg = render.brief_message(brief, article_id=article_id)
+                marks = await marked(rt, (body.get("team") or {}).get("id"), article_id)
+                msg = render.brief_message(got.brief, marks=marks, article_id=article_id)
             else:
                 msg = render.error_message("That brief is no longer stored.")
             await respond(response_type="ephemeral", replace_original=False, **msg.as_kwargs())

@@ -5,13 +5,13 @@ corpus format (``../shared/corpus/ANNOTATION.md``: ``partners``, ``not_partners`
 
 from __future__ import annotations
 
-import copy
 from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from briefings.models import Brief, BriefMarks, CorrectionNote
 from briefings.store import models as m
 from briefings.store.repo import Store, utcnow
 
@@ -37,10 +37,10 @@ class CorrectionError(ValueError):
 
 async def add(store: Store, c: CorrectionIn) -> m.Correction:
     got = await store.get_brief(c.article_id)
-    if not got or not got[1]:
+    if not got or not got.brief:
         raise CorrectionError("That brief is no longer stored.")
-    brief = got[1]
-    names = {p["name"] for p in brief.get("partners") or []}
+    brief = got.brief
+    names = {p.name for p in brief.partners}
     if c.kind in ("not_partner", "wrong_role", "wrong_country") and c.partner not in names:
         raise CorrectionError(f"This brief lists no partner called {c.partner}.")
     if c.kind in ("wrong_role", "wrong_country", "missing_partner") and not (c.value or "").strip():
@@ -50,7 +50,7 @@ async def add(store: Store, c: CorrectionIn) -> m.Correction:
         raise CorrectionError("Give the country as a two-letter ISO code, e.g. NO for Norway.")
     row = m.Correction(team_id=c.team_id, article_id=c.article_id, kind=c.kind, partner=c.partner,
                        value=(c.value or "").strip()[:300] or None, user_id=c.user_id,
-                       engine_version=brief.get("engine_version"), created_at=utcnow())
+                       engine_version=brief.engine_version, created_at=utcnow())
     async with store._save_lock, store.session() as s, s.begin():
         s.add(row)
     return row
@@ -82,38 +82,34 @@ async def corrected_away(store: Store, team_id: str) -> set[tuple[int, str]]:
             m.Correction.team_id == team_id, m.Correction.kind == "not_partner"))).all()}
 
 
-def mark(brief: dict, corrections: list[m.Correction]) -> dict:
-    """A copy of ``brief`` carrying this workspace's corrections for the renderer: ``partner_corrections``
-    (partner name -> notes) and ``corrections`` (notes on the brief as a whole). The engine's own fields stay as
-    they were: a corrected line is marked, not silently changed. A note is ``{label, value, user}``."""
+def mark(corrections: list[m.Correction]) -> BriefMarks | None:
+    """This workspace's corrections of a brief, for the renderer: notes per partner name and notes on the brief
+    as a whole (None when there are none). The brief itself stays as the engine made it: a corrected line is
+    marked, not silently changed."""
     if not corrections:
-        return brief
-    out = copy.deepcopy(brief)
-    by_partner: dict[str, list[dict]] = {}
-    whole: list[dict] = []
+        return None
+    marks = BriefMarks()
     for c in corrections:
-        note = {"label": LABELS[c.kind], "value": c.value, "user": c.user_id}
+        note = CorrectionNote(label=LABELS[c.kind], value=c.value, user=c.user_id)
         if c.partner and c.kind != "missing_partner":
-            by_partner.setdefault(c.partner, []).append(note)
+            marks.partners.setdefault(c.partner, []).append(note)
         else:
-            whole.append(note)
-    out["partner_corrections"] = by_partner
-    out["corrections"] = whole
-    return out
+            marks.whole.append(note)
+    return marks
 
 
-def annotated(article: m.Article, brief: dict, corrections: list[m.Correction]) -> dict:
+def annotated(article: m.Article, brief: Brief, corrections: list[m.Correction]) -> dict:
     """The corrected article as an annotated corpus record: the brief's partners, as corrected, are the gold
     ``partners``; those corrected away go to ``not_partners``; ``topic`` follows a "not launch news"."""
     partners, not_partners = [], []
     by_partner: dict[str, list[m.Correction]] = {}
     for c in corrections:
         by_partner.setdefault(c.partner, []).append(c)
-    for p in brief.get("partners") or []:
-        entry = {"name": p["name"], "kind": p["kind"], "role": p.get("role") or "partner"}
-        if p.get("country"):
-            entry["country"] = p["country"]
-        fixes = by_partner.get(p["name"], [])
+    for p in brief.partners:
+        entry: dict[str, str | None] = {"name": p.name, "kind": p.kind, "role": p.role or "partner"}
+        if p.country:
+            entry["country"] = p.country
+        fixes = by_partner.get(p.name, [])
         if any(c.kind == "not_partner" for c in fixes):
             not_partners.append({**entry, "role": "corrected by an analyst: not a partner"})
             continue
@@ -130,18 +126,18 @@ def annotated(article: m.Article, brief: dict, corrections: list[m.Correction]) 
             ent = load_kb().by_name(c.value)
             partners.append({"name": ent.name if ent else c.value, "kind": ent.kind if ent else "company",
                              "role": "partner (added by an analyst)"})
-    topic = (brief.get("relevance") or {}).get("label") or "launch-policy"
+    topic = brief.relevance.label or "launch-policy"
     if any(c.kind == "not_launch_news" for c in corrections):
         topic = "off-topic"
     return {
-        "id": f"correction-{article.id}", "url": article.url, "title": article.title or brief.get("title") or "",
+        "id": f"correction-{article.id}", "url": article.url, "title": article.title or brief.title or "",
         "published": article.published.isoformat() if article.published else None, "source": article.source,
         "language": article.language, "text": article.text, "text_chars": len(article.text or ""),
         "topic": topic, "partners": partners, "not_partners": not_partners, "acceptable": [],
-        "quotes": [{"speaker": q.get("speaker"), "text": q.get("text")} for q in brief.get("quotes") or []],
+        "quotes": [{"speaker": q.speaker, "text": q.text} for q in brief.quotes],
         "key_points": [],
         "annotation_notes": "Exported from analysts' corrections of launchbrief engine "
-                            f"{brief.get('engine_version') or '?'}; partners not corrected are kept as the engine "
+                            f"{brief.engine_version or '?'}; partners not corrected are kept as the engine "
                             "listed them.",
         "corrections": [{"kind": c.kind, "partner": c.partner or None, "value": c.value, "user": c.user_id,
                          "team": c.team_id, "at": c.created_at.isoformat() if c.created_at else None,
@@ -158,8 +154,8 @@ async def export(store: Store, when: date | None = None) -> list[dict]:
     out = []
     for (_team, article_id), cs in groups.items():
         got = await store.get_brief(article_id)
-        if got and got[1]:
-            out.append(annotated(got[0], got[1], cs))
+        if got and got.brief:
+            out.append(annotated(got.article, got.brief, cs))
     return out
 
 

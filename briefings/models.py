@@ -156,3 +156,22 @@ def group_by_country(items: Iterable[T], *, country: Callable[[T], str | None], 
     for item in items:
         groups.setdefault(country_name(country(item)) or "International", []).append(item)
     return sorted(groups.items(), key=lambda kv: -sum(weight(i) for i in kv[1]))
+class CorrectionNote(BaseModel):
+    """A workspace's correction of a brief line, as shown under it."""
+
+    label: str  # "not a partner", "wrong role", ...
+    value: str | None = None  # the right role / country / name
+    user: str | None = None  # the Slack user who corrected it
+
+
+class BriefMarks(BaseModel):
+    """A workspace's corrections to show with a brief: the brief itself is never changed, its lines are marked."""
+
+    partners: dict[str, list[CorrectionNote]] = Field(default_factory=dict)  # partner name -> notes
+    whole: list[CorrectionNote] = Field(default_factory=list)  # notes on the brief as a whole
+
+
+def known_family(p: Partner) -> str | None:
+    """The partner's role family as its brief states it; None for a partner stored before families existed
+    (no family in its JSON: the model's "partner" default is then a reading, not what the engine said)."""
+    return p.role_family if "role_family" in p.model_fields_set else None

@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from briefings.analysis.kb import KnowledgeBase, load_kb
+from briefings.models import Brief, Partner
 
 EVENT_TYPES = ("partnership/agreement", "contract award", "licence/regulation", "spaceport", "launch outcome",
                "budget/policy")
@@ -46,7 +47,7 @@ class Match(BaseModel):
     """Why an article matched a watch: one reason per term, and the brief's partners that matched."""
 
     reasons: list[str]
-    partners: list[dict] = []
+    partners: list[Partner] = []
 
 
 _TOKEN = re.compile(r"“([^”]*)”|\"([^\"]*)\"|‘([^’]*)’|(\S+)")
@@ -126,25 +127,25 @@ def parse_terms(text: str, kb: KnowledgeBase | None = None) -> list[WatchTerm]:
     return terms
 
 
-def match(terms: list[WatchTerm], brief: dict, phrase_hits: set[str]) -> Match | None:
+def match(terms: list[WatchTerm], brief: Brief, phrase_hits: set[str]) -> Match | None:
     """Does this brief match every term? ``phrase_hits`` holds the phrases the article's text matched (the
     store's full-text index decides)."""
     reasons: list[str] = []
-    partners: list[dict] = []
-    listed = brief.get("partners") or []
+    partners: list[Partner] = []
+    listed = brief.partners
     for t in terms:
         if t.kind == "partner":
-            hit = [p for p in listed if p.get("name") in t.names]
+            hit = [p for p in listed if p.name in t.names]
             if not hit:
                 return None
             for p in hit:
                 if p not in partners:
                     partners.append(p)
-            roles = ", ".join(sorted({p.get("role") or "partner" for p in hit}))
-            names = ", ".join(p["name"] for p in hit)
+            roles = ", ".join(sorted({p.role or "partner" for p in hit}))
+            names = ", ".join(p.name for p in hit)
             reasons.append(f"{names} as {roles}" if names == t.value else f"{t.value} ({names}) as {roles}")
         elif t.kind == "event":
-            if t.value not in (brief.get("event_types") or []):
+            if t.value not in brief.event_types:
                 return None
             reasons.append(f"event: {t.value}")
         else:

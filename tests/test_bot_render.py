@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot import render
-from briefings.models import Article
+from briefings.models import Article, Brief, Partner, Relevance
 
 from .slack_double import check_message
 
@@ -46,8 +46,9 @@ def test_block_cap_keeps_the_buttons_and_trims_content():
 
 
 def test_evidence_lines_are_quotes():
-    p = {"name": "Norway", "kind": "country", "role": "host nation", "kb": {"operator": "Andøya Space"},
-         "evidence": [{"index": 3, "text": "Norway & the US signed <it>."}]}
+    p = Partner.model_validate({"name": "Norway", "kind": "country", "role": "host nation",
+                                "kb": {"operator": "Andøya Space"},
+                                "evidence": [{"index": 3, "text": "Norway & the US signed <it>."}]})
     lines = render.partner_line(p).split("\n")
     quote = [ln for ln in lines if ">" in ln and "Norway &amp;" in ln]
     assert quote and quote[0].startswith("> ")  # no spaces before '>', or Slack shows a literal '>'
@@ -55,8 +56,12 @@ def test_evidence_lines_are_quotes():
 
 def test_bidi_controls_never_rendered_nor_stored():
     title = f"Launch deal {RLO}exe.txt"
-    msg = render.brief_message({"title": title, "url": "https://x.example/a", "relevance": {"label": "launch-policy"},
-                                "summary": [], "partners": [], "quotes": []}, article_id=None)
+    # built without validation: the renderer must strip the controls itself, whatever the model let through
+    brief = Brief.model_construct(title=title, source="t", url="https://x.example/a", published=None, site_name=None,
+                                  language=None, tldr=None, summary=[], partners=[], subject=None, quotes=[],
+                                  people=[], relevance=Relevance(label="launch-policy", score=1.0), event_types=[],
+                                  word_count=0, sentence_count=0, engine_version="t", notes=[])
+    msg = render.brief_message(brief, article_id=None)
     assert RLO not in json.dumps(msg.blocks, ensure_ascii=False) + msg.text
     assert RLO not in render.esc(title) and RLO not in render.plain("\u2066x\u2069")
     art = Article(source="t", text="t", title=f"a{RLO}b\u202a\u2067c", site_name="\u2068Site")
@@ -74,6 +79,6 @@ async def test_bidi_stripped_from_stored_titles(tmp_path):
         art = Article(url="https://x.example/bidi", source="t", title=f"Deal {RLO}reversed", text=body)
         saved = await store.save(art, brief_text(f"Deal reversed\n\n{body}", source="t"))
         got = await store.get_brief(saved.article_id)
-        assert got[0].title == "Deal reversed"
+        assert got.article.title == "Deal reversed"
     finally:
         await store.close()

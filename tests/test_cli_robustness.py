@@ -84,7 +84,8 @@ def test_a_local_file_never_claims_the_pages_own_url(tmp_path):
 
     by_claimed_url, recent = asyncio.run(stored())
     assert by_claimed_url is None  # the bot would never serve this text for the claimed URL
-    assert recent and all("example.com" not in a.url and "example.com" not in a.canonical_url for a, _ in recent)
+    assert recent and all("example.com" not in r.article.url and "example.com" not in r.article.canonical_url
+                          for r in recent)
 
 
 # ------------------------------------------------------------------------------------------------ item 11

@@ -111,9 +111,9 @@ async def test_far_future_dates_are_clamped_to_the_fetch_date(server, settings, 
     dated = {a.entry_id: a.published for a in await articles(store)}
     assert dated["esrange"] == today  # 9999-12-31 clamped
     assert today <= dated["andoya-isar"] <= today + timedelta(days=1)  # within a day: a time-zone skew, kept
-    for art, brief, _ in await store.latest(limit=5):
-        assert art.published <= today + timedelta(days=1)
-        assert brief["published"] is None or date.fromisoformat(brief["published"]) <= today + timedelta(days=1)
+    for latest in await store.latest(limit=5):
+        assert latest.article.published <= today + timedelta(days=1)
+        assert latest.brief.published is None or latest.brief.published <= today + timedelta(days=1)
 
 
 # ------------------------------------------------------------------------------------------------ item 13

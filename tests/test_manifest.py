@@ -82,8 +82,11 @@ def _listens_to(rec: Recorder, action_id: str) -> bool:
 
 
 def test_every_button_a_brief_shows_has_a_listener():
-    msg = render.brief_message({"title": "T", "url": "https://x.example/a", "relevance": {"label": "high"}},
-                               article_id=7)
+    from briefings.engine import brief_text
+
+    brief = brief_text("Rocket Lab signs launch deal\n\nRocket Lab will launch two satellites from New Zealand "
+                       "for the agency next year, the company said.", source="t")
+    msg = render.brief_message(brief, article_id=7)
     ids = [e["action_id"] for b in msg.blocks if b["type"] == "actions" for e in b["elements"]]
     assert ids == ["share_brief", "show_partners", "more_like_this"]
     assert all(_listens_to(registered(oauth=False), i) for i in ids)

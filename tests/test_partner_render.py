@@ -7,7 +7,7 @@ import json
 from bot import render
 from briefings.digests.build import Digest, DigestStory
 from briefings.engine import brief_text
-from briefings.models import Subject
+from briefings.models import Partner, Subject
 
 
 def _launch_brief():
@@ -30,15 +30,17 @@ def test_subject_is_never_listed_even_in_an_older_or_hand_made_brief():
     blocks = json.dumps(render.brief_message(odd, buttons=False).blocks, ensure_ascii=False)
     assert "*SpaceX*" not in blocks
     assert "*SES*" in blocks
-    assert render.listed_partners(odd.model_dump(mode="json")) == [
-        p for p in odd.model_dump(mode="json")["partners"] if p["name"] != "SpaceX"]
+    assert render.listed_partners(odd) == [p for p in odd.partners if p.name != "SpaceX"]
 
 
 def test_role_text_of_briefs_stored_before_families():
-    assert render.role_text({"role": "launch provider"}) == "launch provider"
-    assert render.role_text({"role": "emerging spaceport nation in talks", "role_family": "partner"}) == \
+    def stored(**fields):  # a partner as read back from a stored brief's JSON
+        return Partner.model_validate({"name": "X", "kind": "company", "evidence": [], **fields})
+
+    assert render.role_text(stored(role="launch provider")) == "launch provider"
+    assert render.role_text(stored(role="emerging spaceport nation in talks", role_family="partner")) == \
         "partner: emerging spaceport nation in talks"
-    assert render.role_text({"role": "launch site", "role_family": "launch site"}) == "launch site"
+    assert render.role_text(stored(role="launch site", role_family="launch site")) == "launch site"
 
 
 def test_digest_story_lines_show_partner_families():

@@ -107,9 +107,9 @@ async def test_latest_is_two_queries_whatever_the_limit(store):
     with count_statements(store) as seen:
         items = await store.latest(limit=8)
     assert len(seen) == 2
-    assert [a.title for a, _, _ in items] == [f"Story {i}" for i in range(11, 3, -1)]
-    others = {a.title: o for a, _, o in items}
-    assert others["Story 9"] == ["Wire"] and others["Story 6"] == ["Wire"] and others["Story 10"] == []
+    assert [s.article.title for s in items] == [f"Story {i}" for i in range(11, 3, -1)]
+    others = {s.article.title: s.also for s in items}
+    assert others["Story 9"] == ("Wire",) and others["Story 6"] == ("Wire",) and others["Story 10"] == ()
 
 
 async def test_near_duplicate_lookup_finds_the_story_without_storing(store):
@@ -170,7 +170,7 @@ async def test_prune_keeps_briefs_partners_and_search_and_shrinks_bodies(store):
     assert len(after[max(before)].text) < len(before[max(before)]) / 3
     assert {p.entity: p.mentions for p in await store.partner_stats()} == stats_before
     got = await store.get_brief(min(before))
-    assert got and got[1]["title"]  # the brief stays
+    assert got and got.brief and got.brief.title  # the brief stays
     stats = await store.db_stats()
     assert stats["articles"] == len(before) and stats["articles pruned"] == len(before)
     assert stats["partner_mentions"] > 0 and stats["database bytes"] > 0
@@ -224,3 +224,24 @@ async def test_ingest_run_applies_retention(store):
     assert (await store.db_stats())["articles pruned"] == 0  # default: keep everything
     await Ingestor(store, None, IngestOptions(retention_days=30), clock=lambda: later).run([])
     assert (await store.db_stats())["articles pruned"] == 4
+
+
+async def test_partner_stats_and_latest_cost_the_same_statements_for_many_partners_and_stories(store):
+    await _fill(store, n_partners=4)
+    with count_statements(store) as few:
+        await store.partner_stats()
+        await store.latest(limit=20)
+    await _fill_more(store, start=4, stop=30)
+    with count_statements(store) as many:
+        stats = await store.partner_stats()
+        items = await store.latest(limit=20)
+    assert len(stats) == 30 and len(items) == 20  # 30 partners, 20 of 30 story clusters
+    assert len(many) == len(few) == 3  # one for the partner stats, two for latest: no query per partner or story
+
+
+async def _fill_more(store, start: int, stop: int):
+    for i in range(start, stop):
+        text = " ".join(f"word{i}x{j}" for j in range(60))
+        art = Article(url=f"https://more{i}.example/story-{i}", source="x", site_name=f"More {i}", title=f"More {i}",
+                      published=date(2026, 3, 1) + timedelta(days=i), text=text)
+        await store.save(art, _brief(f"More {i}", [f"Partner {k}" for k in range(i + 1)]))

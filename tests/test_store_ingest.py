@@ -83,8 +83,8 @@ async def test_ingest_stores_analyses_and_second_run_fetches_nothing(server, set
     assert stats["Norway"].tier == "emerging"
     assert stats["Andøya Spaceport"].latest_title.startswith("Isar Aerospace")
     latest = await store.latest(limit=5)
-    assert {a.title for a, _, _ in latest} == {t for t, _ in STORIES.values()}
-    assert all(b["engine_version"] for _, b, _ in latest)
+    assert {s.article.title for s in latest} == {t for t, _ in STORIES.values()}
+    assert all(s.brief.engine_version for s in latest)
     # since filter
     assert await store.search("Spectrum", since=datetime(2030, 1, 1).date()) == []
 

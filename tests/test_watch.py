@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from bot.digests.scheduler import DigestScheduler
 from bot.watch import WatchAlerter
+from briefings.models import Brief, Partner, Relevance
 from briefings.store import models as m
 from briefings.store import watches as ws
 from briefings.watch import WatchError, match, parse_terms
@@ -51,7 +52,10 @@ def test_terms_resolve_through_the_kb_and_bad_ones_are_plain_errors():
     for bad in ("Atlantis", "event:party", '""', ""):
         with pytest.raises(WatchError):
             parse_terms(bad)
-    brief = {"partners": [{"name": "Norway", "role": "host nation"}], "event_types": ["spaceport"]}
+    brief = Brief(title=None, source="t", url=None, published=None, language="en", tldr=None, summary=[],
+                  partners=[Partner(name="Norway", kind="country", role="host nation", evidence=[])], quotes=[],
+                  people=[], relevance=Relevance(label="launch-policy", score=1.0), event_types=["spaceport"],
+                  word_count=0, sentence_count=0, engine_version="t")
     assert match(parse_terms("Norway event:spaceport"), brief, set()).reasons == ["Norway as host nation",
                                                                                   "event: spaceport"]
     assert match(parse_terms("Norway event:contract_award"), brief, set()) is None  # terms AND together
@@ -144,7 +148,7 @@ async def test_a_crash_after_the_claim_is_recovered_from_history_or_posted_once(
     await command(bot, slack, "watch Norway", "w")
     await add_stories(rt.store, [NORWAY_PARTNER], prefix="crash")
     [w] = await ws.watches(rt.store)
-    (art_id,) = [a.id for a, _ in await ws.articles_after(rt.store, 0)]
+    (art_id,) = [r.article_id for r in await ws.articles_after(rt.store, 0)]
     # a process claimed the alert, then died before posting
     assert await ws.claim_alerts(rt.store, [(w.id, art_id)], run_id="dead-run", target="CW") == [(w.id, art_id)]
     alerter = WatchAlerter(rt)

@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from briefings.analysis.kb import load_kb
 from briefings.analysis.relevance import EVENT_TYPES
+from briefings.models import Brief, Partner, known_family
+from briefings.store.models import Article as StoredArticleRow
 from briefings.store.repo import Store
 
 # the digest's sections, in the order relevance.EVENT_TYPES names them (one list of event types), then "other"
@@ -77,25 +79,24 @@ def _own_side(kb, key: str) -> set[str]:
     return {key} | {e.key for e in kb.entities.values() if e.kind == ent.kind and e.country == ent.country}
 
 
-def brief_partners(brief: dict, kb=None) -> list[dict]:
+def brief_partners(brief: Brief, kb=None) -> list[Partner]:
     """The stored brief's partners under the brief's own definition: never its subject, never the subject's
     own side (a brief stored by an older engine may still list them)."""
     kb = kb or load_kb()
-    subject = brief.get("subject") or {}
-    name = (subject.get("name") or "").strip()
-    key = subject.get("kb")
+    name = (brief.subject.name if brief.subject else "").strip()
+    key = brief.subject.kb if brief.subject else None
     if not key and name:
         ent = kb.by_name(name)
         key = ent.key if ent else None
     keys = _own_side(kb, key) if key else set()
     names = {kb.entities[k].name.lower() for k in keys if k in kb.entities} | ({name.lower()} if name else set())
     out = []
-    for p in brief.get("partners") or []:
-        pkey = p.get("key")
+    for p in brief.partners:
+        pkey = p.key
         if not pkey:
-            ent = kb.by_name(p.get("name") or "")
+            ent = kb.by_name(p.name or "")
             pkey = ent.key if ent else None
-        if (pkey and pkey in keys) or (p.get("name") or "").lower() in names:
+        if (pkey and pkey in keys) or (p.name or "").lower() in names:
             continue
         out.append(p)
     return out
@@ -111,7 +112,7 @@ def says_it_is_a_copy(art) -> bool:
     return bool(_SYNDICATED.search(" ".join(filter(None, [getattr(art, "summary", None), text[:400], text[-600:]]))))
 
 
-def original_of(members: list) -> object:
+def original_of(members: list[StoredArticleRow]) -> StoredArticleRow:
     """A story cluster's original: the earliest published; on the same (or no) date one that does not say it
     is a copy of another; then the first stored. (Stored order is no guide: a syndicated copy's feed may simply
     have been polled first.)"""
@@ -123,22 +124,23 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
     filters = list((sub.filters or {}).get("terms", []))
     # a channel's digest holds what its own workspace reached (its feeds, its briefs) and the operator's
     rows = await store.digest_rows(cursor, limit=limit, team_id=getattr(sub, "team_id", None))
-    cursor_to = max([a.id for a, _ in rows], default=cursor)
+    cursor_to = max([r.article_id for r in rows], default=cursor)
     # every new member of these clusters, analysed or not: an exact copy is stored without its own analysis
-    members: dict[int, list] = {}
-    for art in await store.cluster_articles({a.cluster_id for a, _ in rows if a.cluster_id}, after_id=cursor):
-        members.setdefault(art.cluster_id, []).append(art)
+    members: dict[int, list[StoredArticleRow]] = {}
+    for art in await store.cluster_articles({r.article.cluster_id for r in rows if r.article.cluster_id},
+                                            after_id=cursor):
+        members.setdefault(art.cluster_id or 0, []).append(art)
     stories: dict[int, DigestStory] = {}  # by cluster: the original of each cluster, others as "also"
     counts: Counter[str] = Counter()
     kb = load_kb()
     from briefings.corrections import corrected_away
 
     away = await corrected_away(store, getattr(sub, "team_id", "") or "")  # this workspace's corrections
-    for art, brief in rows:
-        listed = [p for p in brief_partners(brief, kb) if (art.id, p["name"]) not in away]
-        partners = [p["name"] for p in listed]
-        roles = [f"{p['name']} ({p['role_family']})" if p.get("role_family") else p["name"] for p in listed]
-        tldr = (brief.get("tldr") or {}).get("text") or ""
+    for art, brief in ((r.article, r.brief) for r in rows):
+        listed = [p for p in brief_partners(brief, kb) if (art.id, p.name) not in away]
+        partners = [p.name for p in listed]
+        roles = [f"{p.name} ({family})" if (family := known_family(p)) else p.name for p in listed]
+        tldr = brief.tldr.text if brief.tldr else ""
         if not _matches(filters, art.title or "", tldr, partners):
             continue
         key = art.cluster_id or -art.id
@@ -148,8 +150,8 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
                 stories[key].also.append(source)
             continue
         counts.update(set(partners))
-        event = next(iter(brief.get("event_types") or []), "other")
-        cluster = [a for a in members.get(art.cluster_id, []) if a.id != art.id] + [art]
+        event = next(iter(brief.event_types), "other")
+        cluster = [a for a in members.get(art.cluster_id or 0, []) if a.id != art.id] + [art]
         shown = original_of(cluster)
         also: list[str] = []
         for other in sorted(cluster, key=lambda a: a.id):
@@ -165,6 +167,6 @@ async def build_digest(store: Store, sub, *, catching_up: bool = False, limit: i
         groups[story.event_type].append(story)
     groups = {k: v for k, v in groups.items() if v}
     seen = await store.partners_seen_before(cursor, list(counts))
-    partners = [DigestPartner(name=n, count=c, new=n not in seen) for n, c in counts.most_common(12)]
-    return Digest(channel_id=sub.channel_id, schedule=sub.schedule_text, groups=groups, partners=partners,
+    top = [DigestPartner(name=n, count=c, new=n not in seen) for n, c in counts.most_common(12)]
+    return Digest(channel_id=sub.channel_id, schedule=sub.schedule_text, groups=groups, partners=top,
                   cursor_from=cursor, cursor_to=cursor_to, catching_up=catching_up, filters=filters)

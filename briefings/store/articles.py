@@ -22,6 +22,7 @@ from briefings.models import Brief
 from briefings.store import models as m
 from briefings.store import workspaces
 from briefings.store.base import table, URL_MAX, StoreBase, utcnow
+from briefings.store.rows import LatestStory, StoredArticle, StoredBrief, brief_of, stored_brief
 from briefings.store.dedup import BandIndex, band_candidates, best_candidate, insert_bands, lsh_bands, minhash_of
 
 SAVE_LOCK_KEY = 0x1A0C_B41E  # PostgreSQL advisory lock id for article saves
@@ -280,59 +281,50 @@ class ArticlesMixin(StoreBase):
         async with self.session() as s:
             return (await s.execute(select(func.count(m.Article.id)))).scalar_one()
 
-    async def get_brief(self, article_id: int) -> tuple[m.Article, dict[str, Any]] | None:
+    async def get_brief(self, article_id: int) -> StoredArticle | None:
+        """The stored article and, when it was analysed, its brief (validated on read)."""
         async with self.session() as s:
             row = (await s.execute(select(m.Article, m.Analysis.brief)
                                    .join(m.Analysis, m.Analysis.article_id == m.Article.id, isouter=True)
                                    .where(m.Article.id == article_id))).first()
-            return (row[0], row[1]) if row else None
+            return StoredArticle(row[0].id, row[0], brief_of(row[1])) if row else None
 
-    async def brief_for_url(self, url: str) -> tuple[int, dict[str, Any]] | None:
+    async def brief_for_url(self, url: str) -> StoredBrief | None:
         """The stored brief of an article at this URL (canonicalised), if there is one."""
         async with self.session() as s:
-            row = (await s.execute(select(m.Article.id, m.Analysis.brief)
+            row = (await s.execute(select(m.Article, m.Analysis.brief)
                                    .join(m.Analysis, m.Analysis.article_id == m.Article.id)
                                    .where(m.Article.canonical_url == canonical_url(url)))).first()
-            return (row[0], row[1]) if row else None
+            return stored_brief(row[0], row[1]) if row else None
 
-    async def recent_briefs(self, limit: int = 5, *, team_id: str | None = None
-                            ) -> list[tuple[m.Article, dict[str, Any]]]:
+    async def recent_briefs(self, limit: int = 5, *, team_id: str | None = None) -> list[StoredBrief]:
         q = (select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
              .order_by(m.Analysis.created_at.desc(), m.Article.id.desc()).limit(limit))
-        if (seen := workspaces.visible(team_id)) is not None:
+        if (seen := workspaces.visible(team_id)) is not None:  # a workspace's own and the operator's
             q = q.where(seen)
         async with self.session() as s:
             rows = (await s.execute(q)).all()
-            return [(a, b) for a, b in rows]
+            return [stored_brief(a, b) for a, b in rows]
 
     async def latest(self, *, limit: int = 5, since: date | None = None,
                      labels: tuple[str, ...] = ("launch-policy",), team_id: str | None = None
-                     ) -> list[tuple[m.Article, dict[str, Any], list[str]]]:
-        """Top recent relevant stories, one per cluster: (article, brief, other sources).
+                     ) -> list[LatestStory]:
+        """Top recent relevant stories, one per cluster, with the story's other sources.
 
         Two queries whatever the limit: the candidates, then the other sources of every chosen cluster."""
+        q = (select(m.Article, m.Analysis.brief, m.Analysis.relevance_score)
+             .join(m.Analysis, m.Analysis.article_id == m.Article.id)
+             # `|| ''` keeps the planner off the label index: walking articles newest first (published
+             # index) stops after a few rows, while label-first sorted every relevant article (O(archive))
+             .where((m.Analysis.relevance_label + "").in_(labels))
+             .order_by(m.Article.published.desc(), m.Analysis.relevance_score.desc(), m.Article.id.desc())
+             .limit(limit * 5))
+        if since:
+            q = q.where(m.Article.published >= since)
+        if (seen := workspaces.visible(team_id)) is not None:  # the workspace's own and the operator's
+            q = q.where(seen)
         async with self.session() as s:
-            q = (select(m.Article, m.Analysis.brief, m.Analysis.relevance_score)
-                 .join(m.Analysis, m.Analysis.article_id == m.Article.id)
-                 # `|| ''` keeps the planner off the label index: walking articles newest first (published
-                 # index) stops after a few rows, while label-first sorted every relevant article (O(archive))
-                 .where((m.Analysis.relevance_label + "").in_(labels))
-                 .order_by(m.Article.published.desc(), m.Analysis.relevance_score.desc(), m.Article.id.desc())
-                 .limit(limit * 5))
-            if since:
-                q = q.where(m.Article.published >= since)
-            if (seen := workspaces.visible(team_id)) is not None:  # the workspace's own and the operator's
-                q = q.where(seen)
-            rows = (await s.execute(q)).all()
-            chosen: list[tuple[m.Article, dict[str, Any]]] = []
-            seen: set[int | None] = set()
-            for art, brief, _score in rows:
-                if art.cluster_id in seen:
-                    continue
-                seen.add(art.cluster_id)
-                chosen.append((art, brief))
-                if len(chosen) >= limit:
-                    break
+            chosen = _one_per_cluster([(a, b) for a, b, _score in (await s.execute(q)).all()], limit)
             clusters = [a.cluster_id for a, _ in chosen if a.cluster_id is not None]
             sources: dict[int, list[tuple[int, str | None]]] = {}
             if clusters:
@@ -340,6 +332,22 @@ class ArticlesMixin(StoreBase):
                         select(m.Article.cluster_id, m.Article.id, m.Article.source)
                         .where(m.Article.cluster_id.in_(clusters)))).all():
                     sources.setdefault(cid, []).append((aid, src))
-        return [(art, brief, sorted({src for aid, src in sources.get(art.cluster_id or 0, ())
-                                     if aid != art.id and src and src != art.source}))
+        return [LatestStory(art, Brief.model_validate(brief),
+                            tuple(sorted({src for aid, src in sources.get(art.cluster_id or 0, ())
+                                          if aid != art.id and src and src != art.source})))
                 for art, brief in chosen]
+
+
+def _one_per_cluster(rows: list[tuple[m.Article, dict[str, Any]]], limit: int
+                     ) -> list[tuple[m.Article, dict[str, Any]]]:
+    """The first ``limit`` rows of distinct story clusters, in order."""
+    chosen: list[tuple[m.Article, dict[str, Any]]] = []
+    seen: set[int | None] = set()
+    for art, brief in rows:
+        if art.cluster_id in seen:
+            continue
+        seen.add(art.cluster_id)
+        chosen.append((art, brief))
+        if len(chosen) >= limit:
+            break
+    return chosen

@@ -41,6 +41,7 @@ class StoreBase:
         self._save_lock = asyncio.Lock()  # also taken by every other write: SQLite has one writer at a time
         self._group_queue: list[Any] = []
         self._group_running = False
+        self._group_task: asyncio.Future[None] | None = None  # the running group-commit flush, if any
         # group commits get a connection of their own, so a burst of reads never queues the ledger writes
         self._group_engine = make_engine(url, pool_size=1, max_overflow=0)
 
@@ -56,5 +57,8 @@ class StoreBase:
         return store
 
     async def close(self) -> None:
+        task, self._group_task = self._group_task, None
+        if task is not None and not task.done():  # let queued ledger writes commit before the engines go
+            await task
         await self.engine.dispose()
         await self._group_engine.dispose()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from briefings.store import models as m
 from briefings.store import workspaces
+from briefings.store.rows import StoredBrief, stored_brief
 from briefings.store.base import table, StoreBase, utcnow
 
 GroupWork = Callable[[AsyncConnection], Awaitable[Any]]
@@ -89,7 +90,9 @@ class DigestsMixin(StoreBase):
         self._group_queue.append((work, fut))
         if not self._group_running:
             self._group_running = True
-            asyncio.ensure_future(self._group_flush())
+            # kept: the loop holds only a weak reference to a task, so an unreferenced flush could be
+            # garbage-collected mid-flight and its callers would wait forever; close() awaits it
+            self._group_task = asyncio.ensure_future(self._group_flush())
         return await fut
 
     async def _group_flush(self) -> None:
@@ -193,7 +196,7 @@ class DigestsMixin(StoreBase):
 
     # ---------------------------------------------------------------- digest rows
     async def digest_rows(self, cursor: int, limit: int = 200, *, team_id: str | None = None
-                          ) -> list[tuple[m.Article, dict[str, Any]]]:
+                          ) -> list[StoredBrief]:
         """Relevant analysed articles stored after ``cursor`` (article id), oldest first; a workspace's digest
         only those it reached (and the operator's)."""
         q = (select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
@@ -203,4 +206,4 @@ class DigestsMixin(StoreBase):
             q = q.where(seen)
         async with self.session() as s:
             rows = (await s.execute(q)).all()
-            return [(a, b) for a, b in rows]
+            return [stored_brief(a, b) for a, b in rows]

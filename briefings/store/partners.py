@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from briefings.store import models as m
 from briefings.store import workspaces
+from briefings.store.rows import PartnerArticle
 from briefings.store.base import StoreBase
 
 
@@ -65,7 +64,8 @@ class PartnersMixin(StoreBase):
         return stats
 
     async def partner_articles(self, name: str, *, since: date | None = None, limit: int = 20,
-                               team_id: str | None = None) -> list[Any]:
+                               team_id: str | None = None) -> list[PartnerArticle]:
+        """Articles naming this partner (case-insensitively), newest first, with its role in each."""
         async with self.session() as s:
             q = (select(m.Article.id, m.Article.title, m.Article.url, m.Article.published, m.PartnerMention.role)
                  .join(m.PartnerMention, m.PartnerMention.article_id == m.Article.id)
@@ -75,7 +75,7 @@ class PartnersMixin(StoreBase):
                 q = q.where(m.Article.published >= since)
             if (seen := workspaces.visible(team_id)) is not None:
                 q = q.where(seen)
-            return list((await s.execute(q)).all())
+            return [PartnerArticle(*r) for r in (await s.execute(q)).all()]
 
     async def partners_seen_before(self, cursor: int, names: list[str]) -> set[str]:
         if not names:

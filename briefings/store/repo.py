@@ -20,13 +20,15 @@ from briefings.store.feeds import FeedsMixin
 from briefings.store.minhash import NUM_PERM
 from briefings.store.partners import PartnerStat, PartnersMixin
 from briefings.store.retention import RetentionMixin
+from briefings.store.rows import BriefRef, LatestStory, PartnerArticle, StoredArticle, StoredBrief
 from briefings.store.search import (MAX_SEARCH_TERMS, MAX_TERM_CHARS, SEARCH_TIMEOUT_S, SearchHit, SearchMixin,
                                     SearchResults, search_terms, search_words)
 
 __all__ = [
     "BANDS", "CLUSTER_WINDOW", "MAX_SEARCH_TERMS", "MAX_TERM_CHARS", "NEAR_DUP_JACCARD", "NUM_PERM", "ROWS",
     "SAVE_LOCK_KEY", "SEARCH_TIMEOUT_S", "URL_MAX", "PartnerStat", "SaveItem", "SaveResult", "SearchHit",
-    "SearchResults", "Store", "StoreBase", "lsh_bands", "minhash_of", "search_terms", "search_words", "utcnow",
+    "SearchResults", "Store", "StoreBase", "BriefRef", "LatestStory", "PartnerArticle", "StoredArticle",
+    "StoredBrief", "lsh_bands", "minhash_of", "search_terms", "search_words", "utcnow",
 ]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from briefings.store import models as m
 from briefings.store.repo import Store, utcnow
+from briefings.store.rows import StoredBrief, stored_brief
 
 
 async def add_watch(store: Store, *, team_id: str, channel_id: str | None, user_id: str | None, terms: list[dict],
@@ -66,13 +67,13 @@ async def set_paused(store: Store, watch_ids: list[int], paused: bool) -> None:
         await s.execute(update(m.Watch).where(m.Watch.id.in_(watch_ids)).values(**values))
 
 
-async def articles_after(store: Store, cursor: int, limit: int = 500) -> list[tuple[m.Article, dict]]:
+async def articles_after(store: Store, cursor: int, limit: int = 500) -> list[StoredBrief]:
     """Analysed articles stored after ``cursor`` (article id), oldest first, whatever their relevance."""
     async with store.session() as s:
         rows = (await s.execute(
             select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
             .where(m.Article.id > cursor).order_by(m.Article.id).limit(limit))).all()
-        return [(a, b) for a, b in rows]
+        return [stored_brief(a, b) for a, b in rows]
 
 
 async def phrase_matches(store: Store, phrase: str, article_ids: list[int]) -> set[int]:

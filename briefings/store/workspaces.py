@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, DateTime, String, delete, exists, literal, select, true
 
 from briefings.store import models as m
+from briefings.store.base import table as table_of
 
 if TYPE_CHECKING:
-    from briefings.store.repo import Store
+    from briefings.store.base import StoreBase as Store
 
 OPERATOR = ""  # the operator's team: its feeds and articles are every workspace's
 
@@ -53,11 +54,9 @@ def feed_visible(team_id: str | None) -> ColumnElement[bool] | None:
 
 def _insert(store: Store, table: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING on either database (links are idempotent)."""
-    if store.dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert(table) if store.dialect == "postgresql" else sqlite.insert(table)
 
 
 def _feed_links(store: Store, feed_id: int, teams: list[str] | None, articles: Any = None) -> Any:
@@ -102,11 +101,12 @@ async def unfollow_feed(store: Store, feed_id: int, team_id: str | None) -> bool
     """Stop following; the feed itself goes when nobody follows it any more (its articles stay archived).
     Returns whether the team followed it."""
     async with store._save_lock, store.engine.begin() as conn:
-        tf = m.TeamFeed.__table__
+        tf = table_of(m.TeamFeed)
         gone = await conn.execute(delete(tf).where(tf.c.feed_id == feed_id, tf.c.team_id == team_of(team_id)))
         left = (await conn.execute(select(tf.c.team_id).where(tf.c.feed_id == feed_id).limit(1))).first()
         if left is None:
-            await conn.execute(delete(m.Feed.__table__).where(m.Feed.__table__.c.id == feed_id))
+            feeds = table_of(m.Feed)
+            await conn.execute(delete(feeds).where(feeds.c.id == feed_id))
         return (gone.rowcount or 0) > 0
 
 

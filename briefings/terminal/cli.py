@@ -450,10 +450,10 @@ def latest(limit: int = typer.Option(5, help="Stories to show at most."),
            as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """The top recent launch-policy stories, one per story cluster."""
     items = _run(_with_store(lambda store: store.latest(limit=limit)))
-    rows = [{"id": a.id, "title": a.title, "url": a.url, "site_name": a.source,
-             "published": a.published and a.published.isoformat(),
-             "tldr": (b.get("tldr") or {}).get("text"), "partners": [p["name"] for p in b.get("partners", [])],
-             "also_covered_by": others} for a, b, others in items]
+    rows = [{"id": s.article.id, "title": s.article.title, "url": s.article.url, "site_name": s.article.source,
+             "published": s.article.published and s.article.published.isoformat(),
+             "tldr": s.brief.tldr.text if s.brief.tldr else None, "partners": [p.name for p in s.brief.partners],
+             "also_covered_by": list(s.also)} for s in items]
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
         return
