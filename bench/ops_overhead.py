@@ -74,7 +74,7 @@ async def main(n: int, rounds: int) -> None:
     lat: dict[str, list[float]] = {k: [] for k in runners}
     scrape, ready = [], []
     async with httpx.AsyncClient(timeout=10) as http:
-        for name, (_, port) in runners.items():  # warm-up
+        for _name, (_, port) in runners.items():  # warm-up
             for _ in range(20):
                 await timed(http, "POST", f"http://127.0.0.1:{port}/slack/events", body)
         for r in range(rounds):

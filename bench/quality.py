@@ -141,7 +141,8 @@ _FAMILY_CUES: list[tuple[str, re.Pattern]] = [
     ("launch customer", re.compile(r"launch customer|customer|payload owner|owner of|contract awarder|"
                                    r"provided the \w+ payload", re.I)),
     ("launch provider", re.compile(r"launch provider|rocket supplier|provider|launcher developer", re.I)),
-    ("launch site", re.compile(r"launch site|launch/test site|spaceport(?! nation)|\brange\b|test site|cosmodrome", re.I)),
+    ("launch site", re.compile(r"launch site|launch/test site|spaceport(?! nation)|\brange\b|test site|"
+                               r"cosmodrome", re.I)),
     ("partner", re.compile(r"partner|agreement|co-?operat|joint venture|in talks|spaceport nation", re.I)),
 ]
 

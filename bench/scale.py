@@ -279,7 +279,8 @@ async def measure(store: Store, gen: Generator, n: int, reps: int, path: str | N
     top = gen.entities[0][0]
     tail = gen.entities[len(gen.entities) // 3][0]
     res["partners one"] = statistics.median(
-        await timed(lambda: store.partner_stats(name=top), reps) + await timed(lambda: store.partner_stats(name=tail), reps))
+        await timed(lambda: store.partner_stats(name=top), reps)
+        + await timed(lambda: store.partner_stats(name=tail), reps))
     since = date.today() - timedelta(days=30)
     res["partners --since"] = statistics.median(await timed(lambda: store.partner_stats(since=since), reps))
     # a digest of 200 new stories: the cursor sits 200 relevant stories before the end
@@ -294,7 +295,8 @@ async def measure(store: Store, gen: Generator, n: int, reps: int, path: str | N
     copy = " ".join(recent["sentences"][:-1] + ["An editor's note was added."])
     fresh = " ".join(gen.story(n + 10_000_000)["sentences"])
     res["near-dup lookup"] = statistics.median(
-        await timed(lambda: store.near_duplicate_of(copy), reps) + await timed(lambda: store.near_duplicate_of(fresh), reps))
+        await timed(lambda: store.near_duplicate_of(copy), reps)
+        + await timed(lambda: store.near_duplicate_of(fresh), reps))
     res["db size MB"] = await db_size(store, path)
     return res
 
