@@ -221,3 +221,32 @@ async def bot(slack, tmp_path):
         yield server
     await server.stop()
     await rt.close()
+
+
+@pytest.fixture
+async def oauth_slack():
+    """The Slack double that also answers ``oauth.v2.access`` (tests/oauth_support.py)."""
+    from .oauth_support import OAuthDouble
+
+    double = await OAuthDouble().start()
+    yield double
+    await double.stop()
+
+
+@pytest.fixture
+async def multi(oauth_slack, db_url):
+    """The app in OAuth (many-workspace) mode as a real HTTP server, on SQLite and PostgreSQL."""
+    from .oauth_support import CLIENT_ID, CLIENT_SECRET
+
+    settings = Settings(_env_file=None, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
+                        slack_signing_secret=SECRET, slack_api_url=oauth_slack.api_url, database_url=db_url,
+                        slack_redirect_uri="https://launchbrief.example.org/slack/oauth_redirect",
+                        allow_loopback_urls=True, poll_minutes=0)
+    rt = await Runtime.start(settings)
+    server = await HTTPServer(rt).start()
+    server.base, server.rt = f"http://127.0.0.1:{server.port}", rt
+    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
+        server.http = http
+        yield server
+    await server.stop()
+    await rt.close()

@@ -22,33 +22,14 @@ from bot.server import HTTPServer
 from bot.config import Settings
 
 from .slack_client import FORM, JSON, SECRET, TOKEN, command_body, post
-from .oauth_support import CLIENT_ID, CLIENT_SECRET, OAuthDouble, callback, start_install
+from .oauth_support import CLIENT_ID, callback, start_install
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-async def slack():
-    double = await OAuthDouble().start()
-    yield double
-    await double.stop()
-
-
-@pytest.fixture
-async def multi(slack, db_url):
-    settings = Settings(_env_file=None, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
-                        slack_signing_secret=SECRET, slack_api_url=slack.api_url, database_url=db_url,
-                        slack_redirect_uri="https://launchbrief.example.org/slack/oauth_redirect",
-                        allow_loopback_urls=True, poll_minutes=0)
-    rt = await Runtime.start(settings)
-    server = await HTTPServer(rt).start()
-    server.base = f"http://127.0.0.1:{server.port}"
-    server.rt = rt
-    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
-        server.http = http
-        yield server
-    await server.stop()
-    await rt.close()
+def slack(oauth_slack):  # in this module the Slack double also speaks OAuth
+    return oauth_slack
 
 
 def mention(team: str, event_id: str, text: str = "<@UBOT> hello") -> str:

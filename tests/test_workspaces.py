@@ -7,46 +7,24 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 
-from bot.config import Settings
 from bot.digests.scheduler import DigestScheduler
 from bot.home import home_view
-from bot.runtime import Runtime
-from bot.server import HTTPServer
 from briefings.intake.ingest import IngestOptions, Ingestor
 from briefings.store import workspaces
 
 from .conftest import html_page
-from .oauth_support import CLIENT_ID, CLIENT_SECRET, OAuthDouble, callback, start_install
-from .slack_client import FORM, JSON, SECRET, command_body, event_body, post
+from .oauth_support import callback, start_install
+from .slack_client import FORM, JSON, command_body, event_body, post
 from .test_store_ingest import STORIES, rss
 
 TEAMS = {"T2": "rocketlab-sda", "T3": "esrange"}  # each workspace follows a feed with one of these stories
 
 
 @pytest.fixture
-async def slack():
-    double = await OAuthDouble().start()
-    yield double
-    await double.stop()
-
-
-@pytest.fixture
-async def multi(slack, db_url):
-    settings = Settings(_env_file=None, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
-                        slack_signing_secret=SECRET, slack_api_url=slack.api_url, database_url=db_url,
-                        slack_redirect_uri="https://launchbrief.example.org/slack/oauth_redirect",
-                        allow_loopback_urls=True, poll_minutes=0)
-    rt = await Runtime.start(settings)
-    server = await HTTPServer(rt).start()
-    server.base, server.rt = f"http://127.0.0.1:{server.port}", rt
-    async with httpx.AsyncClient(timeout=10, follow_redirects=False) as http:
-        server.http = http
-        yield server
-    await server.stop()
-    await rt.close()
+def slack(oauth_slack):  # in this module the Slack double also speaks OAuth
+    return oauth_slack
 
 
 def one_story_feed(server, slug: str) -> str:
