@@ -10,8 +10,6 @@ import asyncio
 import re
 from dataclasses import dataclass, field, replace
 
-from briefings.engine import analyse
-from briefings.intake.extract import fetch_article
 from briefings.models import Brief
 from briefings.store.rows import BriefRef
 
@@ -22,6 +20,10 @@ from briefings.store.workspaces import link_articles
 
 async def brief_url(rt: Runtime, url: str, *, team_id: str | None = None) -> BriefRef:
     """Fetch, analyse and store the article at ``url`` (once); return its article id and brief."""
+    # the engine (trafilatura, the analysis rules) loads on the first brief, not at start: an idle bot stays small
+    from briefings.engine import analyse
+    from briefings.intake.extract import fetch_article
+
     stored = await rt.store.brief_for_url(url)
     if stored:  # briefed before, maybe for another workspace: now this workspace has reached it too
         await link_articles(rt.store, team_id, [stored.article_id])
