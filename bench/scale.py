@@ -94,7 +94,7 @@ def kb_names() -> list[tuple[str, str, str | None]]:
     out = []
     for path, kind in (("providers.toml", "company"), ("organisations.toml", "agency"),
                        ("spaceports.toml", "spaceport")):
-        src = (ROOT / "briefings" / "kb" / path).read_text(encoding="utf-8")
+        src = (ROOT / "briefings" / "analysis" / "kb" / path).read_text(encoding="utf-8")
         for name in re.findall(r'^name = "([^"]+)"', src, re.M):
             out.append((name, kind, None))
     return out
