@@ -94,7 +94,7 @@ def kb_names() -> list[tuple[str, str, str | None]]:
     out = []
     for path, kind in (("providers.toml", "company"), ("organisations.toml", "agency"),
                        ("spaceports.toml", "spaceport")):
-        src = (ROOT / "briefings" / "kb" / path).read_text(encoding="utf-8")
+        src = (ROOT / "briefings" / "analysis" / "kb" / path).read_text(encoding="utf-8")
         for name in re.findall(r'^name = "([^"]+)"', src, re.M):
             out.append((name, kind, None))
     return out
@@ -278,9 +278,8 @@ async def measure(store: Store, gen: Generator, n: int, reps: int, path: str | N
     res["partners all"] = statistics.median(await timed(lambda: store.partner_stats(), reps))
     top = gen.entities[0][0]
     tail = gen.entities[len(gen.entities) // 3][0]
-    res["partners one"] = statistics.median(
-        await timed(lambda: store.partner_stats(name=top), reps)
-        + await timed(lambda: store.partner_stats(name=tail), reps))
+    res["partners one"] = statistics.median(await timed(lambda: store.partner_stats(name=top), reps)
+                                            + await timed(lambda: store.partner_stats(name=tail), reps))
     since = date.today() - timedelta(days=30)
     res["partners --since"] = statistics.median(await timed(lambda: store.partner_stats(since=since), reps))
     # a digest of 200 new stories: the cursor sits 200 relevant stories before the end
@@ -294,9 +293,8 @@ async def measure(store: Store, gen: Generator, n: int, reps: int, path: str | N
     recent = gen.story(n - 5)
     copy = " ".join(recent["sentences"][:-1] + ["An editor's note was added."])
     fresh = " ".join(gen.story(n + 10_000_000)["sentences"])
-    res["near-dup lookup"] = statistics.median(
-        await timed(lambda: store.near_duplicate_of(copy), reps)
-        + await timed(lambda: store.near_duplicate_of(fresh), reps))
+    res["near-dup lookup"] = statistics.median(await timed(lambda: store.near_duplicate_of(copy), reps)
+                                               + await timed(lambda: store.near_duplicate_of(fresh), reps))
     res["db size MB"] = await db_size(store, path)
     return res
 
@@ -404,15 +402,22 @@ async def main() -> int:
     texts = corpus_texts(corpus)
     print(f"corpus: {len(texts)} texts from {corpus}; sizes {sizes}; databases {args.db}", flush=True)
     misses: list[str] = []
+    skipped: list[str] = []
     for kind in [d.strip() for d in args.db.split(",") if d.strip()]:
         try:
             res = await run_db(kind, sizes, args.reps, texts)
         except OSError as exc:
             print(f"{kind}: skipped ({exc})")
+            skipped.append(kind)
             continue
         misses += report(kind, sizes, res)
-    print("\nall goals met" if not misses else "\nmissed:\n  " + "\n  ".join(misses))
-    return 0
+    if skipped:  # a database that could not be measured met no goal
+        print("\nnot measured: " + ", ".join(skipped))
+    if misses:
+        print("\nmissed:\n  " + "\n  ".join(misses))
+    elif not skipped:
+        print("\nall goals met")
+    return 1 if skipped else 0
 
 
 if __name__ == "__main__":

@@ -245,3 +245,17 @@ async def _fill_more(store, start: int, stop: int):
         art = Article(url=f"https://more{i}.example/story-{i}", source="x", site_name=f"More {i}", title=f"More {i}",
                       published=date(2026, 3, 1) + timedelta(days=i), text=text)
         await store.save(art, _brief(f"More {i}", [f"Partner {k}" for k in range(i + 1)]))
+
+
+async def test_search_snippets_only_the_hits_shown_and_folds_copies(store):
+    await _fill(store)  # 12 stories; every third has a syndicated copy on "Wire"
+    word = "launch0x0"  # the first word of story 0, whose copy shares it
+    with count_statements(store) as seen:
+        hits = await store.search(word, limit=10)
+    queries = [q for q in seen if q.lstrip().upper().startswith("SELECT")]  # PostgreSQL also sets its timeout
+    assert len(queries) == 2 and "snip" not in queries[0]  # the ranking, then the snippets of the hits shown
+    assert [h.title for h in hits] == ["Story 0"] and hits[0].also == ["Wire"]
+    assert "*launch0x0*" in hits[0].snippet
+    many = await store.search("Story", limit=3)  # every article's title matches: 3 stories, 3 snippets
+    assert len(many) == 3 and all(h.snippet for h in many)
+    assert await store.search(word, since=date(2026, 1, 2)) == []  # story 0 is dated 1 January

@@ -93,7 +93,7 @@ def brief_partners(brief: Brief, kb=None) -> list[Partner]:
     out = []
     for p in brief.partners:
         pkey = p.key
-        if not pkey:
+        if not pkey and keys:  # the name lookup scans the KB on a miss: only when a subject side can match it
             ent = kb.by_name(p.name or "")
             pkey = ent.key if ent else None
         if (pkey and pkey in keys) or (p.name or "").lower() in names:

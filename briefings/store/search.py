@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from briefings.store import workspaces
 from briefings.store.base import StoreBase
@@ -67,32 +68,42 @@ def search_terms(query: str) -> tuple[list[str], bool]:
     return list(seen.values()), cut
 
 
-def _sqlite_query(terms: list[str], since: date | None, top: int, team_id: str | None = None
-                  ) -> tuple[str, dict[str, Any]]:
-    match = " ".join('"' + t.replace('"', "") + '"' for t in terms)
-    since_sql = ("AND a.published >= :since " if since else "") + (workspaces.VISIBLE_SQL if team_id else "")
-    sql = ("SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, "
-           "snippet(articles_fts, 1, '*', '*', '…', 16) AS snip, bm25(articles_fts, 4.0, 1.0) AS rank "
-           "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-           "WHERE articles_fts MATCH :q AND articles_fts.rowid IN ("
-           "  SELECT f.rowid FROM articles_fts f JOIN articles a ON a.id = f.rowid "
-           "  WHERE articles_fts MATCH :q " + since_sql + "ORDER BY bm25(articles_fts, 4.0, 1.0) "
-           "  LIMIT :lim) "
-           "ORDER BY rank")
-    return sql, {"q": match, "lim": top}
+def _rank_query(dialect: str, since: date | None, team_id: str | None = None) -> str:
+    """The best matches, ranked, with what a hit shows but its snippet (snippets cost: only the hits shown get
+    one, see :func:`_snippet_query`). SQLite ranks in the FTS index alone unless a date bounds it (profiled: the
+    join to articles per match, and snippets of every candidate, were most of a common word's search time)."""
+    cols = "a.id, a.title, a.url, a.source, a.published, a.cluster_id"
+    # a workspace searches what it reached and the operator's (briefings.store.workspaces)
+    seen = workspaces.VISIBLE_SQL if team_id else ""
+    if dialect == "sqlite":
+        where = ("AND a.published >= :since " if since else "") + seen
+        inner = ("SELECT f.rowid AS id, bm25(articles_fts, 4.0, 1.0) AS score FROM articles_fts f "
+                 "JOIN articles a ON a.id = f.rowid WHERE articles_fts MATCH :q " + where
+                 if where else
+                 "SELECT rowid AS id, bm25(articles_fts, 4.0, 1.0) AS score FROM articles_fts "
+                 "WHERE articles_fts MATCH :q ")
+        return (f"SELECT {cols}, r.score FROM ({inner}ORDER BY score LIMIT :lim) r "
+                "JOIN articles a ON a.id = r.id ORDER BY r.score")
+    return (f"SELECT {cols}, -ts_rank(a.search, q) AS score "
+            "FROM articles a, plainto_tsquery('english', :q) q WHERE a.search @@ q " +
+            ("AND a.published >= :since " if since else "") + seen + "ORDER BY score LIMIT :lim")
 
 
-def _postgres_query(terms: list[str], since: date | None, top: int, team_id: str | None = None
-                    ) -> tuple[str, dict[str, Any]]:
-    # rank every match cheaply, then highlight (ts_headline re-parses the text) only the top rows
-    sql = ("SELECT t.id, t.title, t.url, t.source, t.published, t.cluster_id, "
-           "ts_headline('english', t.text, t.q, 'StartSel=*,StopSel=*,MaxWords=30,MinWords=12') AS snip, "
-           "t.rank FROM (SELECT a.id, a.title, a.url, a.source, a.published, a.cluster_id, a.text, q, "
-           "-ts_rank(a.search, q) AS rank "
-           "FROM articles a, plainto_tsquery('english', :q) q WHERE a.search @@ q " +
-           ("AND a.published >= :since " if since else "") + (workspaces.VISIBLE_SQL if team_id else "") +
-           "ORDER BY rank LIMIT :lim) t ORDER BY t.rank")
-    return sql, {"q": " ".join(terms), "lim": top}
+def _snippet_query(dialect: str) -> Any:
+    """Highlighted snippets of the hits shown (``:ids``) -- ts_headline and snippet() re-read the text."""
+    if dialect == "sqlite":
+        sql = ("SELECT rowid AS id, snippet(articles_fts, 1, '*', '*', '…', 16) AS snip FROM articles_fts "
+               "WHERE articles_fts MATCH :q AND rowid IN :ids")
+    else:
+        sql = ("SELECT a.id, ts_headline('english', a.text, plainto_tsquery('english', :q), "
+               "'StartSel=*,StopSel=*,MaxWords=30,MinWords=12') AS snip FROM articles a WHERE a.id IN :ids")
+    return text(sql).bindparams(bindparam("ids", expanding=True))
+
+
+def _match_of(dialect: str, terms: list[str]) -> str:
+    if dialect == "sqlite":
+        return " ".join('"' + t.replace('"', "") + '"' for t in terms)
+    return " ".join(terms)
 
 
 def _fold_hits(rows: list[Any]) -> list[SearchHit]:
@@ -106,9 +117,26 @@ def _fold_hits(rows: list[Any]) -> list[SearchHit]:
             continue
         published = r.published if isinstance(r.published, date) or r.published is None \
             else date.fromisoformat(str(r.published)[:10])
-        hits[key] = SearchHit(r.id, r.title, r.url, r.source, published, " ".join((r.snip or "").split()),
-                              float(r.rank))
+        hits[key] = SearchHit(r.id, r.title, r.url, r.source, published, "", float(r.score))
     return list(hits.values())
+
+
+async def _ranked_hits(s: AsyncSession, dialect: str, terms: list[str], since: date | None, limit: int,
+                       team_id: str | None = None) -> list[SearchHit]:
+    """The top ``limit`` stories (a few rows per story are ranked, then folded), each with its snippet."""
+    params: dict[str, Any] = {"q": _match_of(dialect, terms), "lim": limit * 4}
+    if since:
+        params["since"] = since
+    if team_id:
+        params["team"] = team_id
+    rows = list((await s.execute(text(_rank_query(dialect, since, team_id)), params)).all())
+    hits = _fold_hits(rows)[:limit]
+    if hits:
+        snips: dict[int, str | None] = dict((await s.execute(
+            _snippet_query(dialect), {"q": params["q"], "ids": [h.article_id for h in hits]})).all())
+        for h in hits:
+            h.snippet = " ".join((snips.get(h.article_id) or "").split())
+    return hits
 
 
 class SearchMixin(StoreBase):
@@ -123,22 +151,14 @@ class SearchMixin(StoreBase):
                 if cut else None)
         if not terms:
             return SearchResults([], cut=cut, note=note)
-        top = limit * 4  # a few per story: duplicates of one story are folded below
         async with self.session() as s:
-            if self.dialect == "sqlite":
-                sql, params = _sqlite_query(terms, since, top, team_id)
-            else:
-                sql, params = _postgres_query(terms, since, top, team_id)
+            if self.dialect != "sqlite":
                 await s.execute(text(f"SET LOCAL statement_timeout = {max(1, int(timeout * 1000))}"))  # ms; 0 = none
-            if since:
-                params["since"] = since
-            if team_id:  # a workspace searches what it reached and the operator's
-                params["team"] = team_id
             try:
-                rows = list((await s.execute(text(sql), params)).all())
+                hits = await _ranked_hits(s, self.dialect, terms, since, limit, team_id)
             except DBAPIError as exc:
                 if "statement timeout" not in str(exc) and "canceling statement" not in str(exc):
                     raise
                 return SearchResults([], cut=True, note=f"the search took longer than {timeout:g} s and was "
                                                          "stopped; try fewer or rarer words")
-        return SearchResults(_fold_hits(rows)[:limit], cut=cut, note=note)
+        return SearchResults(hits, cut=cut, note=note)
