@@ -41,19 +41,22 @@ def canonical_url(url: str) -> str:
 
 
 _TAG = re.compile(r"<[^>]*>")
-_WS = re.compile(r"\s+")
+# elements whose content is code, never text (what feedparser's sanitiser drops whole); an unclosed one runs to
+# the end of the markup
+_CODE = re.compile(r"<(script|style|applet)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
 
 
 def plain_text(markup: str | None) -> str:
-    """Markup to plain text: tags dropped, entities decoded, whitespace folded."""
+    """Markup to plain text: script and style content dropped, tags dropped, entities decoded, whitespace
+    folded."""
     if not markup:
         return ""
     if "<" not in markup and "&" not in markup:  # most titles: nothing to strip or decode
-        return _WS.sub(" ", markup).strip()
-    text = _TAG.sub(" ", markup)
+        return " ".join(markup.split())
+    text = _TAG.sub(" ", _CODE.sub(" ", markup))
     text = html.unescape(text)
-    text = _TAG.sub(" ", text)  # entity-encoded tags (&lt;script&gt;) decode to tags: drop those too
-    return _WS.sub(" ", text).strip()
+    text = _TAG.sub(" ", _CODE.sub(" ", text))  # entity-encoded tags (&lt;script&gt;) decode to tags: drop too
+    return " ".join(text.split())
 
 
 def clamp(value: str | None, limit: int) -> str | None:
@@ -71,7 +74,8 @@ def not_in_future(published: date | None, fetched: date) -> date | None:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(_WS.sub(" ", text).strip().lower().encode("utf-8")).hexdigest()
+    # str.split() and re's \s agree on what is whitespace; the split is ~3x faster on article-sized text
+    return hashlib.sha256(" ".join(text.split()).lower().encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -178,9 +182,10 @@ def parse_feed(data: bytes, *, url: str | None = None, content_type: str | None 
         return parse_json_feed(data, url=url)
     headers = {"content-type": content_type} if content_type else None
     try:
-        # resolve_relative_uris off: it rewrites links inside entry HTML, which plain_text() drops anyway
-        # (entry links themselves are still resolved); profiled at ~12 % of parse time
-        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=True, resolve_relative_uris=False)
+        # resolve_relative_uris and sanitize_html off: both rewrite entry HTML, which plain_text() reduces to
+        # text anyway (dropping script and style content as the sanitiser did; entry links themselves are
+        # still resolved); profiled at ~12 % and ~16 % of parse time
+        parsed = feedparser.parse(data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser is defensive, but a parser crash must not stop ingest
         return ParsedFeed(None, None, [], True, f"{type(exc).__name__}: {exc}")
     feed = parsed.get("feed", {}) or {}

@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -26,6 +27,7 @@ from briefings.intake.feeds import FeedEntry, ParsedFeed, canonical_url, not_in_
 from briefings.intake.fetch import FEED_TYPES, HTML_TYPES, TEXT_TYPES, Fetcher
 from briefings.models import Article
 from briefings.store import models as m
+from briefings.store.feeds import feed_success
 from briefings.store.workspaces import link_feed_urls
 from briefings.store.repo import SaveItem, Store, utcnow
 
@@ -249,16 +251,19 @@ class Ingestor:
             log.exception("unexpected error on feed %s", feed.url)
             await self._failed(feed, outcome, BriefingError(f"unexpected error: {type(exc).__name__}"))
             return outcome
+        def success() -> dict[str, Any]:  # what the poll leaves on the feed row, once its entries are stored
+            return dict(etag=result.etag, last_modified=result.last_modified, title=parsed.title,
+                        next_poll=self.clock() + self.opts.poll_interval,
+                        page_error=outcome.errors[-1] if outcome.errors else None)
+
         try:
-            await self._entries(feed, parsed, outcome)
+            recorded = await self._entries(feed, parsed, outcome, success)
         except Exception as exc:  # e.g. the feed's batch refused by the database: this feed only
             log.exception("storing entries of feed %s failed", feed.url)
             await self._failed(feed, outcome, BriefingError(f"could not store its entries: {type(exc).__name__}"))
             return outcome
-        await self.store.feed_succeeded(
-            feed.id, etag=result.etag, last_modified=result.last_modified, title=parsed.title,
-            next_poll=self.clock() + self.opts.poll_interval,
-            page_error=outcome.errors[-1] if outcome.errors else None)
+        if not recorded:
+            await self.store.feed_succeeded(feed.id, **success())
         return outcome
 
     async def _failed(self, feed: m.Feed, outcome: FeedOutcome, exc: BriefingError) -> None:
@@ -272,7 +277,9 @@ class Ingestor:
         log.warning("feed %s failed (%s); next try in %s", feed.url, exc.message, wait)
         self._progress(feed.url, 0)
 
-    async def _entries(self, feed: m.Feed, parsed: ParsedFeed, outcome: FeedOutcome) -> None:
+    async def _entries(self, feed: m.Feed, parsed: ParsedFeed, outcome: FeedOutcome,
+                       success: Callable[[], dict[str, Any]]) -> bool:
+        """Store the feed's new entries; True when the feed's success was recorded in the same transaction."""
         entries = parsed.entries[: self.opts.max_entries]
         known_ids: set[str] = set()
         known_urls: set[str] = set()
@@ -287,6 +294,7 @@ class Ingestor:
                 else:
                     outcome.skipped += 1
 
+        recorded = False
         met_again: list[str] = []  # pages stored before (another feed, a brief): this feed's teams reach them too
 
         async def prepare(entry: FeedEntry) -> SaveItem | None:
@@ -311,22 +319,23 @@ class Ingestor:
 
             await asyncio.gather(*(one(e) for e in entries))
         else:
-            # feed-only: the whole feed's new entries in one transaction
-            items = [i for i in await asyncio.gather(*(prepare(e) for e in entries)) if i is not None]
-            if items:
-                count(await self.store.save_many_with_retry(items, feed_id=feed.id))
+            # feed-only: the whole feed's new entries in one transaction, built without a coroutine per entry
+            # (nothing to await: no page, no analysis)
+            items = [i for i in (self._feed_item(feed, e, parsed, outcome) for e in entries) if i is not None]
+            if items:  # the feed's ETag is committed with its entries (one transaction, shared with other feeds)
+                count(await self.store.save_many_with_retry(
+                    items, feed_id=feed.id, then=feed_success(feed.id, **success())))
+                recorded = True
         if met_again:
             await link_feed_urls(self.store, feed.id, met_again)
         self._progress(feed.url, outcome.new)
+        return recorded
 
     async def _item(self, feed: m.Feed, entry: FeedEntry, parsed: ParsedFeed, outcome: FeedOutcome
                     ) -> SaveItem | None:
         """One new entry read, dated and analysed; a failure is recorded on the outcome and costs this entry."""
         try:
-            article = await self._article(entry, parsed)
-            published = not_in_future(article.published, self.clock().date())
-            if published != article.published:  # the brief and the archive agree on the clamped date
-                article = article.model_copy(update={"published": published})
+            article = self._dated(await self._article(entry, parsed))
             brief = None
             if self.opts.analyse:
                 from briefings.engine import analyse  # imported on first use: feed-only ingest never loads it
@@ -341,8 +350,27 @@ class Ingestor:
             return None
         return SaveItem(article, brief, entry.entry_id, entry.summary[:2000] or None)
 
+    def _dated(self, article: Article) -> Article:
+        published = not_in_future(article.published, self.clock().date())
+        if published != article.published:  # the brief and the archive agree on the clamped date
+            article = article.model_copy(update={"published": published})
+        return article
+
+    def _feed_item(self, feed: m.Feed, entry: FeedEntry, parsed: ParsedFeed, outcome: FeedOutcome
+                   ) -> SaveItem | None:
+        """A feed-only entry: the feed's own text, dated; a failure is recorded and costs this entry."""
+        try:
+            article = self._dated(self._feed_article(entry, parsed))
+        except BriefingError as exc:
+            outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
+            return None
+        except Exception as exc:  # one entry never stops its feed: recorded, skipped
+            log.exception("unexpected error on entry %s of feed %s", entry.link or entry.entry_id, feed.url)
+            outcome.errors.append(f"{entry.link or entry.entry_id}: unexpected error: {type(exc).__name__}")
+            return None
+        return SaveItem(article, None, entry.entry_id, entry.summary[:2000] or None)
+
     async def _article(self, entry: FeedEntry, parsed: ParsedFeed) -> Article:
-        feed_text = "\n\n".join(x for x in (entry.title, entry.summary) if x)
         if self.opts.fetch_pages and entry.link:
             # trafilatura is loaded only when pages are read
             from briefings.intake.extract import article_from_page
@@ -357,6 +385,11 @@ class Ingestor:
             except EmptyArticle:
                 if len(entry.summary) < 80:
                     raise
+        return self._feed_article(entry, parsed)
+
+    @staticmethod
+    def _feed_article(entry: FeedEntry, parsed: ParsedFeed) -> Article:
+        feed_text = "\n\n".join(x for x in (entry.title, entry.summary) if x)
         if len(feed_text) < 80 and not entry.link:
             raise EmptyArticle("the entry has no link and too little text")
         return Article(url=entry.link, source=entry.link or parsed.link or "feed", title=entry.title or None,

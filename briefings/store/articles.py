@@ -6,12 +6,14 @@ constraints turn a replay into a no-op).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Executable, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -49,6 +51,7 @@ class _Prepared:
     """An item to save with its identity: canonical URL, content hash, MinHash signature and LSH bands."""
 
     item: SaveItem
+    feed_id: int | None
     url: str
     canon: str
     chash: str
@@ -57,11 +60,22 @@ class _Prepared:
 
 
 @dataclass
+class _SaveRequest:
+    """One caller's batch waiting for the next shared save transaction (see :meth:`ArticlesMixin.save_many`)."""
+
+    prepared: list[_Prepared]
+    feed_id: int | None
+    team_id: str | None
+    then: Sequence[Executable]
+    future: asyncio.Future[list[SaveResult]]
+
+
+@dataclass
 class _Known:
     """What the archive already holds of a batch: by canonical URL, by (feed, entry id), by content hash."""
 
     by_url: dict[str, Any]
-    by_entry: dict[str, Any]
+    by_entry: dict[tuple[int, str], Any]  # (feed id, entry id)
     by_hash: dict[str, int | None]
 
 
@@ -81,6 +95,8 @@ class _Plan:
     results: list[SaveResult | None]
     new_rows: list[_NewRow] = field(default_factory=list)
     new_clusters: list[str] = field(default_factory=list)  # signature prefix of each new story
+    # items repeating a URL (or feed entry) met earlier in the same batch: (index, that earlier new row)
+    repeats: list[tuple[int, _NewRow]] = field(default_factory=list)
 
 
 def _canonical(it: SaveItem, url: str, chash: str, feed_id: int | None) -> str:
@@ -101,31 +117,37 @@ def _prepare(it: SaveItem, feed_id: int | None) -> _Prepared:
     url = it.article.url or it.article.source
     chash = content_hash(it.article.text)
     sig = minhash_of(it.article.text)
-    return _Prepared(it, url, _canonical(it, url, chash, feed_id), chash, sig, lsh_bands(sig))
+    return _Prepared(it, feed_id, url, _canonical(it, url, chash, feed_id), chash, sig, lsh_bands(sig))
 
 
-async def _known(conn: AsyncConnection, prepared: list[_Prepared], feed_id: int | None) -> _Known:
+def _entry_key(p: _Prepared) -> tuple[int, str] | None:
+    return (p.feed_id, p.item.entry_id) if p.feed_id is not None and p.item.entry_id else None
+
+
+async def _known(conn: AsyncConnection, prepared: list[_Prepared]) -> _Known:
     by_url = {r.canonical_url: r for r in (await conn.execute(
         select(m.Article.id, m.Article.cluster_id, m.Article.canonical_url)
         .where(m.Article.canonical_url.in_([p.canon for p in prepared])))).all()}
-    entry_ids = [p.item.entry_id for p in prepared if p.item.entry_id]
+    keys = {k for p in prepared if (k := _entry_key(p)) is not None}
     by_entry = {}
-    if feed_id is not None and entry_ids:
-        by_entry = {r.entry_id: r for r in (await conn.execute(
-            select(m.Article.id, m.Article.cluster_id, m.Article.entry_id)
-            .where(m.Article.feed_id == feed_id, m.Article.entry_id.in_(entry_ids)))).all()}
+    if keys:  # the batch may hold several feeds' entries: both lists, then only the pairs asked for
+        rows = (await conn.execute(
+            select(m.Article.id, m.Article.cluster_id, m.Article.feed_id, m.Article.entry_id)
+            .where(m.Article.feed_id.in_(sorted({f for f, _ in keys})),
+                   m.Article.entry_id.in_(sorted({e for _, e in keys}))))).all()
+        by_entry = {(r.feed_id, r.entry_id): r for r in rows if (r.feed_id, r.entry_id) in keys}
     by_hash = {r.content_hash: r.cluster_id for r in (await conn.execute(
         select(m.Article.content_hash, m.Article.cluster_id)
         .where(m.Article.content_hash.in_([p.chash for p in prepared])))).all()}
     return _Known(by_url, by_entry, by_hash)
 
 
-def _article_row(p: _Prepared, cluster: int | None, feed_id: int | None, now: datetime) -> dict[str, Any]:
+def _article_row(p: _Prepared, cluster: int | None, now: datetime) -> dict[str, Any]:
     # clamped to the columns (PostgreSQL enforces varchar lengths; a feed's 3,000-character title must not
     # abort its ingestion) and never dated far in the future
     art = p.item.article
     return dict(
-        canonical_url=p.canon, url=clamp(p.url, URL_MAX), feed_id=feed_id,
+        canonical_url=p.canon, url=clamp(p.url, URL_MAX), feed_id=p.feed_id,
         entry_id=clamp(p.item.entry_id, 1024), source=clamp(art.site_name, 500),
         title=clamp(art.title, 1000),
         published=not_in_future(art.published, now.date()) or now.date(),
@@ -134,24 +156,24 @@ def _article_row(p: _Prepared, cluster: int | None, feed_id: int | None, now: da
         fetched_at=now)
 
 
-def _plan(prepared: list[_Prepared], known: _Known, band_index: BandIndex, feed_id: int | None,
-          now: datetime) -> _Plan:
+def _plan(prepared: list[_Prepared], known: _Known, band_index: BandIndex, now: datetime) -> _Plan:
     """Decide each item: already stored (same URL / entry), or a new row in an existing or a new story."""
     plan = _Plan([None] * len(prepared))
-    batch_canons: set[str] = set()
+    in_batch: dict[Any, _NewRow] = {}  # canonical URL and (feed, entry id) of the rows this batch inserts
     for i, p in enumerate(prepared):
         hit = known.by_url.get(p.canon)
         if hit:
             plan.results[i] = SaveResult(hit.id, False, hit.cluster_id, "same-url")
             continue
-        hit = known.by_entry.get(p.item.entry_id) if p.item.entry_id else None
+        entry = _entry_key(p)
+        hit = known.by_entry.get(entry) if entry else None
         if hit:
             plan.results[i] = SaveResult(hit.id, False, hit.cluster_id, "same-entry")
             continue
-        if p.canon in batch_canons:
-            plan.results[i] = SaveResult(-1, False, None, "same-url")
+        earlier = in_batch.get(p.canon) or (in_batch.get(entry) if entry else None)
+        if earlier is not None:  # its id is known once the batch is inserted
+            plan.repeats.append((i, earlier))
             continue
-        batch_canons.add(p.canon)
         cluster, reason = known.by_hash.get(p.chash), "same-content"
         if cluster is None:
             cluster, reason = best_candidate(p.sig, p.bands, band_index), "near-duplicate"
@@ -161,7 +183,11 @@ def _plan(prepared: list[_Prepared], known: _Known, band_index: BandIndex, feed_
         known.by_hash.setdefault(p.chash, cluster)
         for b in p.bands:  # later items in this batch can join this story too
             band_index.setdefault(b, []).append((cluster, p.sig))
-        plan.new_rows.append(_NewRow(i, p.item, reason, _article_row(p, cluster, feed_id, now), p.bands))
+        new = _NewRow(i, p.item, reason, _article_row(p, cluster, now), p.bands)
+        plan.new_rows.append(new)
+        in_batch[p.canon] = new
+        if entry:
+            in_batch[entry] = new
     return plan
 
 
@@ -215,10 +241,52 @@ async def _insert_analyses(conn: AsyncConnection, plan: _Plan, now: datetime) ->
                                  mentioned_on=row["published"])
                             for p in brief.partners)
         plan.results[new.index] = SaveResult(row["id"], True, row["cluster_id"], new.reason)
+    for index, earlier in plan.repeats:
+        plan.results[index] = SaveResult(earlier.row["id"], False, earlier.row["cluster_id"], "same-url")
     if analyses:
         await conn.execute(insert(table(m.Analysis)), analyses)
     if mentions:
         await conn.execute(insert(table(m.PartnerMention)), mentions)
+
+
+async def _insert_new(conn: AsyncConnection, prepared: list[_Prepared]) -> list[SaveResult]:
+    """Inside the save's transaction: decide every item against the archive and insert what is new."""
+    now = utcnow()
+    known = await _known(conn, prepared)
+    # items already known by URL, entry or exact content never need the near-duplicate lookup
+    all_bands = list({b for p in prepared
+                      if p.canon not in known.by_url and _entry_key(p) not in known.by_entry
+                      and p.chash not in known.by_hash for b in p.bands})
+    band_index = await band_candidates(conn, all_bands, now)
+    plan = _plan(prepared, known, band_index, now)
+    await _insert_clusters(conn, plan, now)
+    await _insert_articles(conn, plan)
+    await _insert_analyses(conn, plan, now)
+    results = [r for r in plan.results if r is not None]
+    assert len(results) == len(prepared), "every item is decided"
+    return results
+
+
+SAVE_BATCH_ITEMS = 500  # a shared save transaction takes queued calls until it holds about this many items
+
+
+def _next_batch(queue: list[_SaveRequest]) -> list[_SaveRequest]:
+    """Pop the calls for the next transaction: at least one, then more while they fit SAVE_BATCH_ITEMS."""
+    batch = [queue.pop(0)]
+    size = len(batch[0].prepared)
+    while queue and size + len(queue[0].prepared) <= SAVE_BATCH_ITEMS:
+        size += len(queue[0].prepared)
+        batch.append(queue.pop(0))
+    return batch
+
+
+def _settle(req: _SaveRequest, results: list[SaveResult] | None = None, error: BaseException | None = None) -> None:
+    if req.future.done():  # the caller was cancelled meanwhile
+        return
+    if error is not None:
+        req.future.set_exception(error)
+    else:
+        req.future.set_result(results or [])
 
 
 class ArticlesMixin(StoreBase):
@@ -240,41 +308,83 @@ class ArticlesMixin(StoreBase):
                                      team_id=team_id))[0]
 
     async def save_many(self, items: list[SaveItem], *, feed_id: int | None = None,
-                        team_id: str | None = None) -> list[SaveResult]:
-        """Store articles in one transaction, each at most once.
+                        team_id: str | None = None, then: Sequence[Executable] = ()) -> list[SaveResult]:
+        """Store articles, each at most once, and run ``then`` in the same transaction.
 
         An article already stored under the same canonical URL or feed entry id is skipped; the same text
         from another source is kept as a source of the existing story (no second analysis, so partner counts
         do not double); a near-duplicate (MinHash, LSH bands) joins the existing story cluster. Every article
         saved or met again is linked to the workspaces that reached it (the feed's, or ``team_id``'s).
+
+        Group commit: calls arriving while a save is running are written together in the next transaction
+        (many feeds polled at once commit a few times, not once each). A batch the database refuses is
+        retried call by call, so one caller's bad row fails that caller only, and every caller's articles
+        are committed whole or not at all.
         """
-        now = utcnow()
-        prepared = [_prepare(it, feed_id) for it in items]
+        if not items and not then:
+            return []
+        prepared = [_prepare(it, feed_id) for it in items]  # hashing on the caller's time, outside the lock
+        fut: asyncio.Future[list[SaveResult]] = asyncio.get_running_loop().create_future()
+        self._save_queue.append(_SaveRequest(prepared, feed_id, team_id, then, fut))
+        if self._save_task is None or self._save_task.done():
+            # kept: the loop holds a task only weakly; close() awaits it
+            self._save_task = asyncio.ensure_future(self._save_flush())
+        return await fut
+
+    async def _save_flush(self) -> None:
+        try:
+            while self._save_queue:
+                batch = _next_batch(self._save_queue)
+                try:
+                    results = await self._save_batch(batch)
+                except Exception as exc:
+                    if len(batch) == 1:
+                        _settle(batch[0], error=exc)
+                    else:  # the shared transaction was refused: each call on its own
+                        for req in batch:
+                            await self._save_alone(req)
+                    continue
+                start = 0
+                for req in batch:
+                    _settle(req, results[start:start + len(req.prepared)])
+                    start += len(req.prepared)
+        except BaseException:  # cancelled with the loop: no caller may wait forever
+            for req in self._save_queue:
+                _settle(req, error=RuntimeError("the store closed before this save ran"))
+            self._save_queue.clear()
+            raise
+
+    async def _save_alone(self, req: _SaveRequest) -> None:
+        try:
+            _settle(req, await self._save_batch([req]))
+        except Exception as exc:
+            _settle(req, error=exc)
+
+    async def _save_batch(self, batch: list[_SaveRequest]) -> list[SaveResult]:
+        """One transaction for these calls' items (and their ``then`` statements); the results in order."""
+        prepared = [p for req in batch for p in req.prepared]
         # a Core connection, not an ORM session: the batch is plain multi-row INSERTs (profiled: the ORM bulk
         # path and session close/reset were most of feed-only ingest's store time)
         async with self._save_lock, self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SAVE_LOCK_KEY})
-            known = await _known(conn, prepared, feed_id)
-            # items already known by URL, entry or exact content never need the near-duplicate lookup
-            all_bands = list({b for p in prepared
-                              if p.canon not in known.by_url and p.item.entry_id not in known.by_entry
-                              and p.chash not in known.by_hash for b in p.bands})
-            band_index = await band_candidates(conn, all_bands, now)
-            plan = _plan(prepared, known, band_index, feed_id, now)
-            await _insert_clusters(conn, plan, now)
-            await _insert_articles(conn, plan)
-            await _insert_analyses(conn, plan, now)
-            results = [r for r in plan.results if r is not None]
-            await workspaces.link_saved(self, conn, feed_id, team_id, [r.article_id for r in results])
+            results = await _insert_new(conn, prepared) if prepared else []
+            start = 0
+            for req in batch:
+                ids = [r.article_id for r in results[start:start + len(req.prepared)]]
+                await workspaces.link_saved(self, conn, req.feed_id, req.team_id, ids)
+                for stmt in req.then:
+                    await conn.execute(stmt)
+                start += len(req.prepared)
         return results
 
     async def save_many_with_retry(self, items: list[SaveItem], *, feed_id: int | None = None,
-                                   team_id: str | None = None) -> list[SaveResult]:
+                                   team_id: str | None = None, then: Sequence[Executable] = ()
+                                   ) -> list[SaveResult]:
         try:
-            return await self.save_many(items, feed_id=feed_id, team_id=team_id)
+            return await self.save_many(items, feed_id=feed_id, team_id=team_id, then=then)
         except IntegrityError:
-            return await self.save_many(items, feed_id=feed_id, team_id=team_id)
+            return await self.save_many(items, feed_id=feed_id, team_id=team_id, then=then)
 
     # ---------------------------------------------------------------- reading
     async def count_articles(self) -> int:

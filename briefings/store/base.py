@@ -39,6 +39,8 @@ class StoreBase:
         # Saving decides duplicates and clusters by reading what is stored, so saves are serialised: in this
         # process by a lock, across processes (replicas on PostgreSQL) by a transaction-scoped advisory lock.
         self._save_lock = asyncio.Lock()  # also taken by every other write: SQLite has one writer at a time
+        self._save_queue: list[Any] = []  # article saves waiting for the next shared transaction
+        self._save_task: asyncio.Future[None] | None = None  # the running save flush, if any
         self._group_queue: list[Any] = []
         self._group_running = False
         self._group_task: asyncio.Future[None] | None = None  # the running group-commit flush, if any
@@ -57,8 +59,9 @@ class StoreBase:
         return store
 
     async def close(self) -> None:
-        task, self._group_task = self._group_task, None
-        if task is not None and not task.done():  # let queued ledger writes commit before the engines go
-            await task
+        for task in (self._save_task, self._group_task):
+            if task is not None and not task.done():  # let queued saves and ledger writes commit first
+                await task
+        self._save_task = self._group_task = None
         await self.engine.dispose()
         await self._group_engine.dispose()

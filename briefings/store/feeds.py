@@ -5,13 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Executable, delete, or_, select
 
 from briefings.errors import BriefingError
 from briefings.intake.feeds import clamp
 from briefings.store import models as m
 from briefings.store import workspaces
 from briefings.store.base import table, URL_MAX, StoreBase, utcnow
+
+
+def feed_success(feed_id: int, *, etag: str | None, last_modified: str | None, next_poll: datetime,
+                 title: str | None = None, page_error: str | None = None) -> list[Executable]:
+    """The statements recording a successful poll: run alone (:meth:`FeedsMixin.feed_succeeded`) or in the
+    transaction storing the feed's entries (``save_many(..., then=...)``), so the ETag never gets ahead of
+    them."""
+    feeds = table(m.Feed)
+    values: dict[str, Any] = {"last_success": utcnow(), "consecutive_failures": 0, "next_poll": next_poll}
+    if etag and len(etag) <= 500:  # a header too long to store is not worth a conditional GET
+        values["etag"] = etag
+    if last_modified and len(last_modified) <= 100:
+        values["last_modified"] = last_modified
+    title = clamp(title, 500)
+    if page_error:
+        values.update(last_error=page_error[:1000], last_error_at=utcnow())
+    stmts: list[Executable] = [feeds.update().where(feeds.c.id == feed_id).values(**values)]
+    if title:
+        stmts.append(feeds.update().where(feeds.c.id == feed_id, feeds.c.title.is_(None)).values(title=title))
+    return stmts
 
 
 class FeedsMixin(StoreBase):
@@ -62,20 +82,10 @@ class FeedsMixin(StoreBase):
 
     async def feed_succeeded(self, feed_id: int, *, etag: str | None, last_modified: str | None,
                              next_poll: datetime, title: str | None = None, page_error: str | None = None) -> None:
-        feeds = table(m.Feed)
-        values: dict[str, Any] = {"last_success": utcnow(), "consecutive_failures": 0, "next_poll": next_poll}
-        if etag and len(etag) <= 500:  # a header too long to store is not worth a conditional GET
-            values["etag"] = etag
-        if last_modified and len(last_modified) <= 100:
-            values["last_modified"] = last_modified
-        title = clamp(title, 500)
-        if page_error:
-            values.update(last_error=page_error[:1000], last_error_at=utcnow())
         async with self._save_lock, self.engine.begin() as conn:
-            await conn.execute(feeds.update().where(feeds.c.id == feed_id).values(**values))
-            if title:
-                await conn.execute(feeds.update().where(feeds.c.id == feed_id, feeds.c.title.is_(None))
-                                   .values(title=title))
+            for stmt in feed_success(feed_id, etag=etag, last_modified=last_modified, next_poll=next_poll,
+                                     title=title, page_error=page_error):
+                await conn.execute(stmt)
 
     async def feed_failed(self, feed_id: int, error: str, next_poll: datetime) -> int:
         feeds = table(m.Feed)
