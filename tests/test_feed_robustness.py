@@ -264,3 +264,15 @@ def test_cli_and_slack_show_that_a_query_was_cut(tmp_path):
     msg = search_message("w " * 20_000, SearchResults([], cut=True, note="only the first 12 words were searched"))
     blob = json.dumps(msg.as_kwargs(), default=lambda o: o.to_dict() if hasattr(o, "to_dict") else str(o))
     assert "only the first 12 words" in blob and len(blob) < 5_000
+
+
+def test_entry_text_keeps_no_script_or_style_content():
+    from briefings.intake.feeds import parse_feed, plain_text
+
+    rss = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><item><title>A &lt;b&gt;bold&lt;/b&gt;"
+           b"</title><link>https://x.example/a</link><description>&lt;p&gt;Launch licence granted.&lt;/p&gt;"
+           b"&lt;script&gt;alert(document.cookie)&lt;/script&gt;&lt;style&gt;p{color:red}&lt;/style&gt;"
+           b"&lt;SCRIPT src=x&gt;never closed</description></item></channel></rss>")
+    [entry] = parse_feed(rss).entries
+    assert entry.summary == "Launch licence granted." and entry.title == "A bold"
+    assert plain_text("a &lt;script&gt;x()&lt;/script&gt; b") == "a b"  # entity-encoded code, decoded, dropped too

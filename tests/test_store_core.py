@@ -63,3 +63,65 @@ async def test_reads_return_validated_briefs_and_typed_rows(store):
     assert row.article.id == saved.article_id and row.brief.partners[0].role == "launch provider"
     [pa] = await store.partner_articles("rocket lab")
     assert (pa.id, pa.title, pa.role) == (saved.article_id, "One", "launch provider")
+
+
+def _text(n: int) -> str:
+    return " ".join(f"word{n}x{j} launch{j}" for j in range(30))
+
+
+def _item(url: str, n: int, entry: str | None = None):
+    from briefings.models import Article
+    from briefings.store.repo import SaveItem
+
+    return SaveItem(Article(url=url, source=url, title=f"T{n}", text=_text(n)), None, entry)
+
+
+async def test_concurrent_saves_share_one_transaction_and_each_gets_its_own_results(store):
+    from sqlalchemy import event
+
+    a = await store.add_feed("https://a.example/feed")
+    b = await store.add_feed("https://b.example/feed")
+    commits: list[int] = []
+    event.listen(store.engine.sync_engine, "commit", lambda conn: commits.append(1))
+    first, second, third = await asyncio.gather(
+        store.save_many([_item("https://a.example/1", 1, "a1"), _item("https://a.example/2", 2, "a2")],
+                        feed_id=a.id),
+        store.save_many([_item("https://b.example/1", 3, "b1")], feed_id=b.id),
+        # the same page reached through feed b in the same batch: met again, with the real id
+        store.save_many([_item("https://a.example/1?utm_source=b", 1, "b2")], feed_id=b.id))
+    assert [r.created for r in first] == [True, True] and [r.created for r in second] == [True]
+    assert third[0].created is False and third[0].reason == "same-url"
+    assert third[0].article_id == first[0].article_id and third[0].article_id > 0
+    assert len(commits) <= 2  # the first call's transaction, then the two queued meanwhile together
+    assert await store.count_articles() == 3
+    again = await store.save_many([_item("https://b.example/1", 3, "b1")], feed_id=b.id)
+    assert again[0].created is False and again[0].article_id == second[0].article_id
+
+
+async def test_a_refused_batch_is_retried_call_by_call_so_only_the_bad_call_fails(store):
+    from sqlalchemy import text as sql
+
+    feed = await store.add_feed("https://c.example/feed")
+    bad = [sql("INSERT INTO feeds (id, url, consecutive_failures) VALUES (:i, 'dup', 0)").bindparams(i=feed.id)]
+    good1, refused, good2 = await asyncio.gather(
+        store.save_many([_item("https://c.example/1", 11)], feed_id=feed.id),
+        store.save_many([_item("https://c.example/2", 12)], feed_id=feed.id, then=bad),  # primary key clash
+        store.save_many([_item("https://c.example/3", 13)], feed_id=feed.id),
+        return_exceptions=True)
+    assert isinstance(refused, Exception)
+    assert not isinstance(good1, BaseException) and good1[0].created
+    assert not isinstance(good2, BaseException) and good2[0].created
+    assert await store.count_articles() == 2  # the refused call's article was rolled back with it
+    _, stored = await store.known_keys(feed.id, [], ["https://c.example/1", "https://c.example/2"])
+    assert stored == {"https://c.example/1"}
+
+
+async def test_a_feed_poll_commits_its_etag_with_its_entries(store):
+    from briefings.store.feeds import feed_success
+
+    feed = await store.add_feed("https://d.example/feed")
+    await store.save_many([_item("https://d.example/1", 21, "d1")], feed_id=feed.id,
+                          then=feed_success(feed.id, etag='"v2"', last_modified=None,
+                                            next_poll=datetime(2030, 1, 1, tzinfo=UTC), title="D feed"))
+    [row] = [f for f in await store.list_feeds() if f.id == feed.id]
+    assert row.etag == '"v2"' and row.title == "D feed" and row.consecutive_failures == 0
