@@ -9,6 +9,8 @@ variant runs in its own subprocess (so peak RSS is its own) against a fresh SQLi
                      and <= 1.5x its peak RSS, with MinHash clustering and full-text indexing on)
   * ours-migrated -- the same on a database whose schema another process made first (a running bot's case:
                      migrations, and alembic's ~15 MB, happen once at install, not in every process)
+  * ours-postgresql -- ours-migrated on a scratch PostgreSQL database (LAUNCHBRIEF_TEST_PG's server, default
+                     127.0.0.1:5432/test; dropped afterwards; skipped with a note when none answers)
   * ours-full     -- launchbrief ingest with page fetch + extraction + analysis, on the first
                      --full-feeds feeds (full analysis is CPU-bound; reported separately as articles/s)
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import random
@@ -128,6 +131,7 @@ def worker_reader(port: int, feeds: int, workers: int, db: str) -> dict:
 
 
 def worker_ours(port: int, feeds: int, workers: int, db: str, full: bool) -> dict:
+    """``db``: a SQLite file path, or a database URL (PostgreSQL)."""
     from briefings.config import Settings
     from briefings.intake.fetch import Fetcher
     from briefings.intake.ingest import IngestOptions, Ingestor
@@ -136,7 +140,7 @@ def worker_ours(port: int, feeds: int, workers: int, db: str, full: bool) -> dic
     imported = rss_mb()
 
     async def go():
-        store = await Store.open(f"sqlite+aiosqlite:///{db}")
+        store = await Store.open(db if "://" in db else f"sqlite+aiosqlite:///{db}")
         for f in range(feeds):
             await store.add_feed(f"http://127.0.0.1:{port}/feed-{f}.xml")
         settings = Settings(allow_loopback_urls=True, _env_file=None)
@@ -152,23 +156,49 @@ def worker_ours(port: int, feeds: int, workers: int, db: str, full: bool) -> dic
     return asyncio.run(go())
 
 
+PG_ADMIN = os.environ.get("LAUNCHBRIEF_TEST_PG", f"postgresql://{getpass.getuser()}@127.0.0.1:5432/test")
+PG_NAME = f"lb_ingest_bench_{os.getpid()}"
+
+
+async def pg_database(action: str) -> str | None:
+    """Create (or drop) a scratch database on the local PostgreSQL; None when no server answers."""
+    try:
+        import asyncpg
+
+        admin = await asyncpg.connect(PG_ADMIN, timeout=5)
+    except Exception:
+        return None
+    try:
+        if action == "create":
+            await admin.execute(f'CREATE DATABASE "{PG_NAME}"')
+        else:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
+    finally:
+        await admin.close()
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + PG_NAME
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--feeds", type=int, default=200)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--full-feeds", type=int, default=10)
     ap.add_argument("--workers", type=int, default=16)
-    ap.add_argument("--worker", choices=["reader", "ours-feeds", "ours-migrated", "ours-full"])
+    ap.add_argument("--worker", choices=["reader", "ours-feeds", "ours-migrated", "ours-postgresql", "ours-full"])
+    ap.add_argument("--db-url")
+    ap.add_argument("--no-postgresql", action="store_true", help="skip the PostgreSQL row")
     ap.add_argument("--port", type=int)
     args = ap.parse_args()
 
     if args.worker:  # child process
         with tempfile.TemporaryDirectory() as tmp:
-            db = os.path.join(tmp, "bench.sqlite3")
-            if args.worker == "ours-migrated":  # the schema made by another process first, as a running bot's is
+            db = args.db_url or os.path.join(tmp, "bench.sqlite3")
+            # the schema made by another process first, as a running bot's is
+            if args.worker in ("ours-migrated", "ours-postgresql"):
                 subprocess.run([sys.executable, "-c", "import asyncio, sys; from briefings.store.repo import Store\n"
                                 "async def f():\n    await (await Store.open(sys.argv[1])).close()\n"
-                                "asyncio.run(f())", f"sqlite+aiosqlite:///{db}"], check=True, cwd=ROOT)
+                                "asyncio.run(f())", db if "://" in db else f"sqlite+aiosqlite:///{db}"],
+                               check=True, cwd=ROOT)
             if args.worker == "reader":
                 out = worker_reader(args.port, args.feeds, args.workers, db)
             else:
@@ -179,17 +209,25 @@ def main() -> int:
 
     httpd, port = serve((args.feeds, args.items))
     results = {}
-    variants = (("reader", args.feeds), ("ours-feeds", args.feeds), ("ours-migrated", args.feeds),
-                ("ours-full", args.full_feeds))
-    for name, feeds in variants:
-        proc = subprocess.run([sys.executable, __file__, "--worker", name, "--port", str(port), "--feeds", str(feeds),
-                               "--items", str(args.items), "--workers", str(args.workers)],
-                              capture_output=True, text=True, timeout=3000)
-        if proc.returncode != 0:
-            print(f"{name} failed:\n{proc.stderr[-3000:]}")
-            return 1
-        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    pg = None if args.no_postgresql else asyncio.run(pg_database("create"))
+    variants = [("reader", args.feeds), ("ours-feeds", args.feeds), ("ours-migrated", args.feeds),
+                ("ours-full", args.full_feeds)] + ([("ours-postgresql", args.feeds)] if pg else [])
+    try:
+        for name, feeds in variants:
+            proc = subprocess.run([sys.executable, __file__, "--worker", name, "--port", str(port),
+                                   "--feeds", str(feeds), "--items", str(args.items), "--workers", str(args.workers)]
+                                  + (["--db-url", pg] if name == "ours-postgresql" and pg else []),
+                                  capture_output=True, text=True, timeout=3000)
+            if proc.returncode != 0:
+                print(f"{name} failed:\n{proc.stderr[-3000:]}")
+                return 1
+            results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    finally:
+        if pg:
+            asyncio.run(pg_database("drop"))
     httpd.shutdown()
+    if not pg and not args.no_postgresql:
+        print(f"PostgreSQL not measured: no server answered at {PG_ADMIN}\n")
     print(f"{args.feeds} feeds x {args.items} items from 127.0.0.1, {args.workers} workers, fresh SQLite each\n")
     print(f"{'variant':<14}{'feeds':>7}{'stored':>8}{'seconds':>9}{'articles/s':>12}{'peak RSS MB':>13}"
           f"{'RSS after imports':>19}")
@@ -201,6 +239,11 @@ def main() -> int:
     mem = results["ours-feeds"]["peak_rss_mb"] / results["reader"]["peak_rss_mb"]
     print(f"\nfeed part, launchbrief / reader: time {ratio:.2f}x (goal <= 1.5: {'met' if ratio <= 1.5 else 'MISSED'}), "
           f"peak RSS {mem:.2f}x (goal <= 1.5: {'met' if mem <= 1.5 else 'MISSED'})")
+    if "ours-postgresql" in results:
+        pgr = results["ours-postgresql"]
+        print(f"on PostgreSQL (migrated beforehand; reader has no PostgreSQL backend, so against its SQLite run): "
+              f"time {pgr['seconds'] / results['reader']['seconds']:.2f}x, "
+              f"peak RSS {pgr['peak_rss_mb'] / results['reader']['peak_rss_mb']:.2f}x")
     warm = results["ours-migrated"]["peak_rss_mb"] / results["reader"]["peak_rss_mb"]
     print(f"on a database migrated beforehand (no alembic in the process, as a bot restarted on its archive): "
           f"time {results['ours-migrated']['seconds'] / results['reader']['seconds']:.2f}x, peak RSS {warm:.2f}x")
