@@ -26,6 +26,17 @@ def test_signature_keeps_the_values_stored_by_earlier_versions():
     assert len(signature("")) == NUM_PERM and signature("") == signature("  ")
 
 
+def test_written_out_permutations_are_the_seeded_generator_s():
+    import numpy as np
+
+    from briefings.store import minhash
+
+    gen = np.random.RandomState(minhash.SEED)  # how datasketch drew them
+    a = gen.randint(0, 1 << 31, minhash.NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, minhash.NUM_PERM, dtype=np.uint32)
+    assert minhash._A.tolist() == a.tolist() and minhash._B.tolist() == b.tolist()
+
+
 def test_signature_estimates_jaccard():
     rng = random.Random(3)
     vocab = [f"w{i}" for i in range(400)]

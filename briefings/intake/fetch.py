@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urljoin
 
+from briefings.intake import _lean_httpx  # noqa: F401  (before httpx: keeps its CLI's imports out)
+
 import httpcore
 import httpx
 

@@ -1,0 +1,29 @@
+"""Import httpx without its command-line tool.
+
+``httpx/__init__`` imports ``httpx._main`` (its CLI) whenever click, rich and pygments are installed -- as they
+are here, through typer -- and that is ~8.4 MB of RSS the library never uses (measured; upstream: encode/httpx
+discussion #3523 and pull request #3547, "Do CLI import in __main__, not __init__"). A ``None`` entry in
+``sys.modules`` makes that one import fail, which httpx already handles by defining a stub ``main``; the entry
+is removed straight after, so ``python -m httpx`` and ``import httpx._main`` behave as before.
+
+Import this module before ``httpx`` (``briefings.intake.fetch`` does); if httpx is already loaded it does
+nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def _load() -> None:
+    if "httpx" in sys.modules:
+        return
+    sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    try:
+        import httpx  # noqa: F401
+    finally:
+        if sys.modules.get("httpx._main", 0) is None:
+            del sys.modules["httpx._main"]
+
+
+_load()
