@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import event
@@ -63,11 +65,15 @@ async def _at_head(engine: AsyncEngine) -> bool:
     return current == [head]
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "head", *, snapshot: bool = True) -> None:
     """Apply migrations up to ``revision`` (idempotent). A database already at head is left alone without
-    loading alembic (~10 MB of RSS the running bot would otherwise keep)."""
+    loading alembic (~10 MB of RSS the running bot would otherwise keep); an empty SQLite file gets the head
+    schema from its snapshot (:mod:`briefings.store.snapshot`), without alembic either."""
     if revision == "head" and await _at_head(engine):
         return
+    if revision == "head" and snapshot and engine.dialect.name == "sqlite" and await _from_snapshot(engine):
+        return
+
     def run(connection) -> None:
         from alembic import command
 
@@ -79,6 +85,40 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         if engine.dialect.name == "postgresql":  # replicas starting together migrate one at a time
             await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(2026112601)")
         await conn.run_sync(run)
+
+
+async def _from_snapshot(engine: AsyncEngine) -> bool:
+    """Create the head schema on an empty SQLite file from the snapshot; False (nothing done) for an in-memory
+    database, a file that is not empty, or a snapshot that is not of the head."""
+    from briefings.store.snapshot import load
+
+    path = engine.url.database
+    snap = load()
+    if not path or path == ":memory:" or path.startswith("file:") or snap is None or snap.revision != head_revision():
+        return False
+    return await asyncio.to_thread(_create_from, path, snap.statements)
+
+
+def _create_from(path: str, statements: list[str]) -> bool:
+    # the stdlib driver with explicit transaction control: pysqlite runs DDL outside any transaction otherwise,
+    # and BEGIN IMMEDIATE takes the write lock before the emptiness check, so two processes creating the same
+    # file never both try (the second finds the schema and returns False; alembic then finds it at head)
+    con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            if con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                con.execute("ROLLBACK")
+                return False
+            for statement in statements:
+                con.execute(statement)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return True
+    finally:
+        con.close()
 
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

@@ -1,0 +1,79 @@
+"""A fresh SQLite archive from the schema snapshot is the archive the migrations make, without alembic."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from briefings.store import snapshot
+from briefings.store.db import _create_from, head_revision, make_engine, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _schema(path: Path) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return (con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+                + con.execute("SELECT * FROM alembic_version").fetchall()
+                + con.execute("SELECT * FROM articles_fts_config").fetchall())
+    finally:
+        con.close()
+
+
+async def _migrate(path: Path, *, use_snapshot: bool) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade(engine, snapshot=use_snapshot)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_snapshot_is_what_the_migrations_make(tmp_path):
+    await _migrate(tmp_path / "alembic.sqlite3", use_snapshot=False)
+    assert snapshot.dump(tmp_path / "alembic.sqlite3") == snapshot.SNAPSHOT.read_text(encoding="utf-8"), (
+        "the schema snapshot is stale: run `python -m briefings.store.snapshot` after changing a migration")
+    snap = snapshot.load()
+    assert snap is not None and snap.revision == head_revision()
+
+
+async def test_a_fresh_file_from_the_snapshot_has_the_migrated_schema(tmp_path):
+    await _migrate(tmp_path / "alembic.sqlite3", use_snapshot=False)
+    await _migrate(tmp_path / "snap.sqlite3", use_snapshot=True)
+    assert _schema(tmp_path / "snap.sqlite3") == _schema(tmp_path / "alembic.sqlite3")
+
+
+async def test_the_snapshot_is_used_only_on_an_empty_file(tmp_path):
+    snap = snapshot.load()
+    assert snap is not None
+    db = tmp_path / "x.sqlite3"
+    assert _create_from(str(db), snap.statements) is True
+    assert _create_from(str(db), snap.statements) is False  # a second creator finds the schema and backs off
+    await _migrate(db, use_snapshot=True)  # at head already: nothing to do
+    assert [r for r in _schema(db) if r[0] == "table" and r[1] == "articles"]
+
+
+async def test_a_store_on_a_snapshot_file_stores_and_searches(tmp_path):
+    from briefings.models import Article
+    from briefings.store.repo import Store
+
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'a.sqlite3'}")
+    try:
+        await store.save(Article(url="https://x.example/a", source="x", title="Spaceport licence",
+                                 text="Norway granted the Andoya spaceport a launch licence. " * 5), None)
+        hits = await store.search("spaceport licence")
+        assert [h.url for h in hits] == ["https://x.example/a"]
+    finally:
+        await store.close()
+
+
+def test_creating_an_archive_loads_no_alembic(tmp_path):
+    code = ("import asyncio, sys\nfrom briefings.store.repo import Store\n"
+            "async def main():\n    await (await Store.open(sys.argv[1])).close()\n"
+            "asyncio.run(main())\nprint(sorted(m for m in ('alembic', 'mako') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, f"sqlite+aiosqlite:///{tmp_path / 'n.sqlite3'}"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]"]
