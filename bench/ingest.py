@@ -7,14 +7,17 @@ variant runs in its own subprocess (so peak RSS is its own) against a fresh SQLi
   * ours-feeds    -- launchbrief ingest, feed part only: fetch, parse, dedupe, store entries (no page fetch,
                      no analysis) -- the like-for-like comparison with reader (goal: <= 1.5x reader's time
                      and <= 1.5x its peak RSS, with MinHash clustering and full-text indexing on)
-  * ours-migrated -- the same on a database whose schema another process made first (a running bot's case:
-                     migrations, and alembic's ~15 MB, happen once at install, not in every process)
-  * ours-postgresql -- ours-migrated on a scratch PostgreSQL database (LAUNCHBRIEF_TEST_PG's server, default
-                     127.0.0.1:5432/test; dropped afterwards; skipped with a note when none answers)
+  * ours-postgresql -- ours-feeds on a scratch PostgreSQL database migrated by another process first
+                     (LAUNCHBRIEF_TEST_PG's server, default 127.0.0.1:5432/test; dropped afterwards; skipped with
+                     a note when none answers)
   * ours-full     -- launchbrief ingest with page fetch + extraction + analysis, on the first
                      --full-feeds feeds (full analysis is CPU-bound; reported separately as articles/s)
 
-Usage: python bench/ingest.py [--feeds 200] [--items 50] [--full-feeds 10] [--workers 16]
+Each variant runs --repeat times in interleaved rounds (this machine's speed drifts by +-15 % between minutes);
+medians are reported, with the per-round time ratios.
+
+Usage: python bench/ingest.py [--feeds 200] [--items 50] [--full-feeds 10] [--workers 16] [--repeat 3]
+       [--no-postgresql]
 """
 
 from __future__ import annotations
@@ -178,13 +181,32 @@ async def pg_database(action: str) -> str | None:
     return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/" + PG_NAME
 
 
+def run_worker(args, port: int, name: str, feeds: int) -> dict | None:
+    """One variant in its own process (so its peak RSS is its own); None when it could not run."""
+    pg = asyncio.run(pg_database("create")) if name == "ours-postgresql" else None
+    if name == "ours-postgresql" and pg is None:
+        return None
+    try:
+        proc = subprocess.run([sys.executable, __file__, "--worker", name, "--port", str(port), "--feeds", str(feeds),
+                               "--items", str(args.items), "--workers", str(args.workers)]
+                              + (["--db-url", pg] if pg else []), capture_output=True, text=True, timeout=3000)
+    finally:
+        if pg:
+            asyncio.run(pg_database("drop"))
+    if proc.returncode != 0:
+        print(f"{name} failed:\n{proc.stderr[-3000:]}")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--feeds", type=int, default=200)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--full-feeds", type=int, default=10)
     ap.add_argument("--workers", type=int, default=16)
-    ap.add_argument("--worker", choices=["reader", "ours-feeds", "ours-migrated", "ours-postgresql", "ours-full"])
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds; medians are reported")
+    ap.add_argument("--worker", choices=["reader", "ours-feeds", "ours-postgresql", "ours-full"])
     ap.add_argument("--db-url")
     ap.add_argument("--no-postgresql", action="store_true", help="skip the PostgreSQL row")
     ap.add_argument("--port", type=int)
@@ -193,8 +215,7 @@ def main() -> int:
     if args.worker:  # child process
         with tempfile.TemporaryDirectory() as tmp:
             db = args.db_url or os.path.join(tmp, "bench.sqlite3")
-            # the schema made by another process first, as a running bot's is
-            if args.worker in ("ours-migrated", "ours-postgresql"):
+            if args.worker == "ours-postgresql":  # migrated by another process first, as a running bot's is
                 subprocess.run([sys.executable, "-c", "import asyncio, sys; from briefings.store.repo import Store\n"
                                 "async def f():\n    await (await Store.open(sys.argv[1])).close()\n"
                                 "asyncio.run(f())", db if "://" in db else f"sqlite+aiosqlite:///{db}"],
@@ -208,45 +229,47 @@ def main() -> int:
         return 0
 
     httpd, port = serve((args.feeds, args.items))
-    results = {}
-    pg = None if args.no_postgresql else asyncio.run(pg_database("create"))
-    variants = [("reader", args.feeds), ("ours-feeds", args.feeds), ("ours-migrated", args.feeds),
-                ("ours-full", args.full_feeds)] + ([("ours-postgresql", args.feeds)] if pg else [])
-    try:
+    variants = [("reader", args.feeds), ("ours-feeds", args.feeds), ("ours-full", args.full_feeds)]
+    if not args.no_postgresql:
+        variants.append(("ours-postgresql", args.feeds))
+    runs: dict[str, list[dict]] = {name: [] for name, _ in variants}
+    for _round in range(args.repeat):  # interleaved rounds: a slow spell of this machine hits every variant
         for name, feeds in variants:
-            proc = subprocess.run([sys.executable, __file__, "--worker", name, "--port", str(port),
-                                   "--feeds", str(feeds), "--items", str(args.items), "--workers", str(args.workers)]
-                                  + (["--db-url", pg] if name == "ours-postgresql" and pg else []),
-                                  capture_output=True, text=True, timeout=3000)
-            if proc.returncode != 0:
-                print(f"{name} failed:\n{proc.stderr[-3000:]}")
+            out = run_worker(args, port, name, feeds)
+            if out is None and name == "ours-postgresql":
+                print(f"PostgreSQL not measured: no server answered at {PG_ADMIN}\n")
+                variants.remove((name, feeds))
+                del runs[name]
+                continue
+            if out is None:
                 return 1
-            results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
-    finally:
-        if pg:
-            asyncio.run(pg_database("drop"))
+            runs[name].append(out)
     httpd.shutdown()
-    if not pg and not args.no_postgresql:
-        print(f"PostgreSQL not measured: no server answered at {PG_ADMIN}\n")
-    print(f"{args.feeds} feeds x {args.items} items from 127.0.0.1, {args.workers} workers, fresh SQLite each\n")
-    print(f"{'variant':<14}{'feeds':>7}{'stored':>8}{'seconds':>9}{'articles/s':>12}{'peak RSS MB':>13}"
+    import statistics  # here, not at the top: the workers import this module and their RSS is what is measured
+
+    results = {name: {"seconds": statistics.median(r["seconds"] for r in rs),
+                      "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in rs),
+                      "imports_mb": statistics.median(r["imports_mb"] for r in rs), "entries": rs[0]["entries"]}
+               for name, rs in runs.items()}
+    print(f"{args.feeds} feeds x {args.items} items from 127.0.0.1, {args.workers} workers, a fresh database each "
+          f"run; medians of {args.repeat} interleaved rounds\n")
+    print(f"{'variant':<16}{'feeds':>6}{'stored':>8}{'seconds':>9}{'articles/s':>12}{'peak RSS MB':>13}"
           f"{'RSS after imports':>19}")
     for name, feeds in variants:
         r = results[name]
-        print(f"{name:<14}{feeds:>7}{r['entries']:>8}{r['seconds']:>9.2f}{r['entries'] / r['seconds']:>12.1f}"
+        print(f"{name:<16}{feeds:>6}{r['entries']:>8}{r['seconds']:>9.2f}{r['entries'] / r['seconds']:>12.1f}"
               f"{r['peak_rss_mb']:>13.1f}{r['imports_mb']:>19.1f}")
+    per_round = [o["seconds"] / b["seconds"] for o, b in zip(runs["ours-feeds"], runs["reader"])]
     ratio = results["ours-feeds"]["seconds"] / results["reader"]["seconds"]
     mem = results["ours-feeds"]["peak_rss_mb"] / results["reader"]["peak_rss_mb"]
-    print(f"\nfeed part, launchbrief / reader: time {ratio:.2f}x (goal <= 1.5: {'met' if ratio <= 1.5 else 'MISSED'}), "
+    print(f"\nfeed part, launchbrief / reader: time {ratio:.2f}x (goal <= 1.5: {'met' if ratio <= 1.5 else 'MISSED'}; "
+          f"per round {', '.join(f'{x:.2f}' for x in per_round)}), "
           f"peak RSS {mem:.2f}x (goal <= 1.5: {'met' if mem <= 1.5 else 'MISSED'})")
     if "ours-postgresql" in results:
         pgr = results["ours-postgresql"]
-        print(f"on PostgreSQL (migrated beforehand; reader has no PostgreSQL backend, so against its SQLite run): "
+        print(f"on PostgreSQL (reader has no PostgreSQL backend, so against its SQLite run): "
               f"time {pgr['seconds'] / results['reader']['seconds']:.2f}x, "
               f"peak RSS {pgr['peak_rss_mb'] / results['reader']['peak_rss_mb']:.2f}x")
-    warm = results["ours-migrated"]["peak_rss_mb"] / results["reader"]["peak_rss_mb"]
-    print(f"on a database migrated beforehand (no alembic in the process, as a bot restarted on its archive): "
-          f"time {results['ours-migrated']['seconds'] / results['reader']['seconds']:.2f}x, peak RSS {warm:.2f}x")
     full = results["ours-full"]
     print(f"full analysis (page fetch + extract + analyse + store): {full['entries'] / full['seconds']:.1f} articles/s "
           f"on {args.full_feeds} feeds")
