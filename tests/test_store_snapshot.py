@@ -77,3 +77,44 @@ def test_creating_an_archive_loads_no_alembic(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["[]"]
+
+
+async def test_bands_keep_their_rows_through_migration_0011_and_back(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from briefings.models import Article
+    from briefings.store.db import alembic_config
+    from briefings.store.repo import Store
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
+    engine = make_engine(url)
+
+    async def alembic(action: str, revision: str) -> None:
+        def run(connection) -> None:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = connection
+            getattr(command, action)(cfg, revision)
+
+        async with engine.begin() as conn:
+            await conn.run_sync(run)
+
+    body = "The agency signed a launch agreement with the spaceport operator for polar orbit missions. " * 6
+    await alembic("upgrade", "0010_workspaces")
+    store = await Store.open(url, migrate=False)
+    first = await store.save(Article(url="https://x.example/1", source="x", title="One", text=body), None)
+    await store.close()
+    for action, revision in (("upgrade", "head"), ("downgrade", "0010_workspaces"), ("upgrade", "head")):
+        await alembic(action, revision)
+        async with engine.connect() as conn:
+            bands = (await conn.execute(text("SELECT count(*) FROM minhash_bands WHERE article_id = :a"),
+                                        {"a": first.article_id})).scalar_one()
+        assert bands == 16, (action, revision)
+    await engine.dispose()
+    store = await Store.open(url)
+    try:
+        copy = await store.save(Article(url="https://y.example/2", source="y", title="Two", text=body + "More."),
+                                None)
+        assert copy.reason == "near-duplicate" and copy.cluster_id == first.cluster_id
+    finally:
+        await store.close()

@@ -139,6 +139,7 @@ class MinhashBand(Base):
     candidates, found with one indexed query instead of comparing against every stored article."""
 
     __tablename__ = "minhash_bands"
+    __table_args__ = {"sqlite_with_rowid": False}  # the key is the whole row: stored once (migration 0011)
     band: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # stable 64-bit hash of (band no., values)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
 

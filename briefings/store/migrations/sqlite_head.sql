@@ -1,4 +1,4 @@
--- revision: 0010_workspaces
+-- revision: 0011_bands_without_rowid
 -- ;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -134,13 +134,6 @@ CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN INSERT INTO articl
 CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END
 -- ;
 CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, text ON articles BEGIN INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END
--- ;
-CREATE TABLE minhash_bands (
-	band BIGINT NOT NULL, 
-	article_id INTEGER NOT NULL, 
-	PRIMARY KEY (band, article_id), 
-	FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE
-)
 -- ;
 CREATE TABLE digest_ledger (
 	id INTEGER NOT NULL, 
@@ -308,3 +301,5 @@ CREATE TABLE team_articles (
 )
 -- ;
 CREATE INDEX ix_team_articles_article_id ON team_articles (article_id)
+-- ;
+CREATE TABLE "minhash_bands" (band BIGINT NOT NULL, article_id INTEGER NOT NULL, PRIMARY KEY (band, article_id), FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE) WITHOUT ROWID
