@@ -125,3 +125,58 @@ async def test_a_feed_poll_commits_its_etag_with_its_entries(store):
                                             next_poll=datetime(2030, 1, 1, tzinfo=UTC), title="D feed"))
     [row] = [f for f in await store.list_feeds() if f.id == feed.id]
     assert row.etag == '"v2"' and row.title == "D feed" and row.consecutive_failures == 0
+
+
+async def test_partner_totals_agree_with_aggregating_the_mentions(store):
+    """The running totals (unscoped list, one partner) equal an aggregate of every mention, across batches,
+    same-day ties, unknown countries and tiers."""
+    import random
+    from datetime import date, timedelta
+
+    from briefings.models import Article, Brief, Partner, Relevance
+    from briefings.store.repo import SaveItem
+
+    rng = random.Random(5)
+    names = [("Rocket Lab", "NZ", "established"), ("Arianespace", "FR", None), ("Orbex", None, "emerging"),
+             ("Startup 7", None, None), ("JAXA", "JP", "established")]
+
+    def brief(i: int) -> Brief:
+        chosen = rng.sample(names, rng.randint(1, 3))
+        return Brief(title=f"S{i}", source="x", url=None, published=None, language="en", tldr=None, summary=[],
+                     quotes=[], people=[], event_types=[], word_count=60, sentence_count=1, engine_version="t",
+                     relevance=Relevance(label="launch-policy", score=0.5),
+                     partners=[Partner(name=n, kind="agency" if n == "JAXA" else "company", country=c, tier=t,
+                                       role="launch provider", evidence=[]) for n, c, t in chosen])
+
+    for batch in range(4):
+        items = [SaveItem(Article(url=f"https://p{batch}.example/{i}", source="x", title=f"S{i}",
+                                  published=date(2026, 3, 1) + timedelta(days=rng.randint(0, 5)),
+                                  text=" ".join(f"w{batch}x{i}x{j}" for j in range(40))), brief(i))
+                 for i in range(12)]
+        await store.save_many(items)
+    totals = await store.partner_stats()
+    aggregated = await store.partner_stats(since=date(2000, 1, 1))  # the mention-aggregating path
+    assert totals and [vars(t) for t in totals] == [vars(a) for a in aggregated]
+    [one] = await store.partner_stats(name="rocket lab")
+    assert vars(one) == next(vars(a) for a in aggregated if a.entity == "Rocket Lab")
+
+
+async def test_a_query_matching_more_than_the_window_ranks_the_newest_matches(store, monkeypatch):
+    from briefings.models import Article
+    from briefings.store import search
+
+    best_old = await store.save(Article(url="https://w.example/old", source="x", title="Launch launch launch",
+                                        text="Launch launch launch, the launch of the zephyr rocket. " * 8), None)
+    newer = []
+    for i in range(5):
+        saved = await store.save(Article(url=f"https://w.example/{i}", source="x", title=f"Story {i}",
+                                         text=f"Cabinet papers {i} mention a launch once among many other words. "
+                                              f"filler{i} " * 10), None)
+        newer.append(saved.article_id)
+    everything = await store.search("launch", limit=10)
+    assert everything[0].article_id == best_old.article_id  # ranked first when every match is ranked
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    windowed = await store.search("launch", limit=10)
+    assert {h.article_id for h in windowed} == set(newer[-3:])  # the three newest matches, ranked
+    rare = await store.search("launch zephyr", limit=10)  # narrower: fewer matches than the window
+    assert [h.article_id for h in rare] == [best_old.article_id]

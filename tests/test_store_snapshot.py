@@ -79,7 +79,7 @@ def test_creating_an_archive_loads_no_alembic(tmp_path):
     assert out.stdout.split() == ["[]"]
 
 
-async def test_bands_keep_their_rows_through_migration_0011_and_back(tmp_path):
+async def test_migrations_0011_and_0012_keep_bands_and_fill_partner_totals(tmp_path):
     from alembic import command
     from sqlalchemy import text
 
@@ -100,11 +100,16 @@ async def test_bands_keep_their_rows_through_migration_0011_and_back(tmp_path):
             await conn.run_sync(run)
 
     body = "The agency signed a launch agreement with the spaceport operator for polar orbit missions. " * 6
-    await alembic("upgrade", "0010_workspaces")
-    store = await Store.open(url, migrate=False)
-    first = await store.save(Article(url="https://x.example/1", source="x", title="One", text=body), None)
+    store = await Store.open(url)  # stored at head, then taken down to 0010 and back up (and again)
+    from .test_perf import _brief
+
+    first = await store.save(Article(url="https://x.example/1", source="x", title="One", text=body),
+                             _brief("One", ["Rocket Lab", "Orbex"]))
+    await store.save(Article(url="https://x.example/3", source="x", title="Three", text="Unrelated words. " * 30),
+                     _brief("Three", ["Rocket Lab"]))
     await store.close()
-    for action, revision in (("upgrade", "head"), ("downgrade", "0010_workspaces"), ("upgrade", "head")):
+    for action, revision in (("downgrade", "0010_workspaces"), ("upgrade", "head"), ("downgrade", "0010_workspaces"),
+                             ("upgrade", "head")):
         await alembic(action, revision)
         async with engine.connect() as conn:
             bands = (await conn.execute(text("SELECT count(*) FROM minhash_bands WHERE article_id = :a"),
@@ -113,6 +118,8 @@ async def test_bands_keep_their_rows_through_migration_0011_and_back(tmp_path):
     await engine.dispose()
     store = await Store.open(url)
     try:
+        totals = {t.entity: (t.mentions, t.latest_title) for t in await store.partner_stats()}
+        assert totals == {"Rocket Lab": (2, "Three"), "Orbex": (1, "One")}  # filled from the stored mentions
         copy = await store.save(Article(url="https://y.example/2", source="y", title="Two", text=body + "More."),
                                 None)
         assert copy.reason == "near-duplicate" and copy.cluster_id == first.cluster_id

@@ -22,7 +22,7 @@ from briefings.intake.feeds import canonical_url, clamp, content_hash, not_in_fu
 from briefings.models import Article as ArticleModel
 from briefings.models import Brief
 from briefings.store import models as m
-from briefings.store import workspaces
+from briefings.store import partners, workspaces
 from briefings.store.base import table, URL_MAX, StoreBase, utcnow
 from briefings.store.rows import LatestStory, StoredArticle, StoredBrief, brief_of, stored_brief
 from briefings.store.dedup import BandIndex, band_candidates, best_candidate, insert_bands, lsh_bands, minhash_of
@@ -247,6 +247,7 @@ async def _insert_analyses(conn: AsyncConnection, plan: _Plan, now: datetime) ->
         await conn.execute(insert(table(m.Analysis)), analyses)
     if mentions:
         await conn.execute(insert(table(m.PartnerMention)), mentions)
+        await partners.add_to_totals(conn, mentions)
 
 
 async def _insert_new(conn: AsyncConnection, prepared: list[_Prepared]) -> list[SaveResult]:

@@ -88,6 +88,22 @@ class PartnerMention(Base):
     __table_args__ = (UniqueConstraint("article_id", "entity", "kind", name="uq_partner_article_entity"),)
 
 
+class PartnerTotal(Base):
+    """Per partner (entity, kind, country): mentions, first and last dates and the newest article -- kept up to
+    date as mentions are inserted (they are never updated or deleted), so the unscoped partner list reads one
+    row per partner instead of aggregating every mention (migration 0012). ``country`` is '' when unknown."""
+
+    __tablename__ = "partner_totals"
+    entity: Mapped[str] = mapped_column(String(300), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    tier: Mapped[str | None] = mapped_column(String(16))
+    mentions: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[date | None] = mapped_column(Date)
+    last_seen: Mapped[date | None] = mapped_column(Date)
+    latest_article_id: Mapped[int | None] = mapped_column(Integer)
+
+
 class Subscription(Base):
     """A channel's digest schedule (issue 5)."""
 
@@ -212,6 +228,7 @@ class Correction(Base):
 Index("ix_partner_entity_kind_date", PartnerMention.entity, PartnerMention.kind, PartnerMention.country,
       PartnerMention.mentioned_on, PartnerMention.article_id, PartnerMention.tier)  # migration 0009_perf
 Index("ix_partner_entity_lower", func.lower(PartnerMention.entity))  # migration 0009_perf
+Index("ix_partner_totals_lower", func.lower(PartnerTotal.entity))  # migration 0012
 
 
 class TeamFeed(Base):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import case, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from briefings.store import models as m
 from briefings.store import workspaces
 from briefings.store.rows import PartnerArticle
-from briefings.store.base import StoreBase
+from briefings.store.base import StoreBase, table
+
+_TOTALS_CHUNK = 1000  # partner rows per upsert statement (8 parameters each)
 
 
 @dataclass
@@ -26,11 +31,59 @@ class PartnerStat:
     latest_url: str | None
 
 
+def _batch_totals(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A batch's mentions summed per partner (entity, kind, country or ''), as partner_totals rows."""
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for mt in mentions:
+        key = (mt["entity"], mt["kind"], mt["country"] or "")
+        day, aid = mt["mentioned_on"], mt["article_id"]
+        t = out.get(key)
+        if t is None:
+            out[key] = {"entity": key[0], "kind": key[1], "country": key[2], "tier": mt["tier"], "mentions": 1,
+                        "first_seen": day, "last_seen": day, "latest_article_id": aid}
+            continue
+        t["mentions"] += 1
+        t["tier"] = max((x for x in (t["tier"], mt["tier"]) if x), default=None)
+        days = [x for x in (t["first_seen"], day) if x is not None]
+        t["first_seen"] = min(days, default=None)
+        if (day or date.min, aid) > (t["last_seen"] or date.min, t["latest_article_id"]):
+            t["last_seen"], t["latest_article_id"] = day, aid
+    return list(out.values())
+
+
+async def add_to_totals(conn: AsyncConnection, mentions: list[dict[str, Any]]) -> None:
+    """Inside the save's transaction: add newly inserted mentions to partner_totals (an upsert per partner)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    rows = _batch_totals(mentions)
+    pg = conn.dialect.name == "postgresql"
+    t = table(m.PartnerTotal)
+    for start in range(0, len(rows), _TOTALS_CHUNK):
+        ins = (postgresql.insert(t) if pg else sqlite.insert(t)).values(rows[start:start + _TOTALS_CHUNK])
+        ex = ins.excluded
+        if pg:  # GREATEST / LEAST skip NULLs
+            tier, first, last = (func.greatest(t.c.tier, ex.tier), func.least(t.c.first_seen, ex.first_seen),
+                                 func.greatest(t.c.last_seen, ex.last_seen))
+        else:  # SQLite's two-argument min / max return NULL when either is
+            tier = func.nullif(func.max(func.coalesce(t.c.tier, ""), func.coalesce(ex.tier, "")), "")
+            first = func.min(func.coalesce(t.c.first_seen, ex.first_seen), func.coalesce(ex.first_seen, t.c.first_seen))
+            last = func.max(func.coalesce(t.c.last_seen, ex.last_seen), func.coalesce(ex.last_seen, t.c.last_seen))
+        newer = tuple_(ex.last_seen, ex.latest_article_id) > tuple_(t.c.last_seen, t.c.latest_article_id)
+        await conn.execute(ins.on_conflict_do_update(
+            index_elements=[t.c.entity, t.c.kind, t.c.country],
+            set_={"mentions": t.c.mentions + ex.mentions, "tier": tier, "first_seen": first, "last_seen": last,
+                  "latest_article_id": case((newer, ex.latest_article_id), else_=t.c.latest_article_id)}))
+
+
 class PartnersMixin(StoreBase):
     async def partner_stats(self, *, since: date | None = None, name: str | None = None,
                             team_id: str | None = None) -> list[PartnerStat]:
-        """Mentions per partner, with its latest article -- one query (the latest article is an indexed
-        top-1 lookup per partner inside it, not a query per partner)."""
+        """Mentions per partner, with its latest article -- one query. Unscoped and undated (the whole
+        archive, or one partner of it), it reads the running totals (one row per partner); otherwise it
+        aggregates the mentions in range (the latest article is an indexed top-1 lookup per partner inside it,
+        not a query per partner)."""
+        if since is None and workspaces.visible(team_id) is None:
+            return await self._partner_totals(name)
         pm, p2 = m.PartnerMention, aliased(m.PartnerMention)
         # mentioned_on is the article's published date, so the newest mention is the newest article; the
         # covering index (entity, kind, country, mentioned_on, article_id, tier) serves the GROUP BY in order
@@ -60,6 +113,19 @@ class PartnersMixin(StoreBase):
             rows = (await s.execute(q)).all()
         stats = [PartnerStat(r.entity, r.kind, r.country, r.tier, r.n, r.first, r.last, r.title, r.url)
                  for r in rows]
+        stats.sort(key=lambda x: (-x.mentions, x.entity))
+        return stats
+
+    async def _partner_totals(self, name: str | None) -> list[PartnerStat]:
+        pt = m.PartnerTotal
+        q = (select(pt, m.Article.title, m.Article.url)
+             .join(m.Article, m.Article.id == pt.latest_article_id, isouter=True))
+        if name:
+            q = q.where(func.lower(pt.entity) == name.lower())
+        async with self.session() as s:
+            rows = (await s.execute(q)).all()
+        stats = [PartnerStat(t.entity, t.kind, t.country or None, t.tier, t.mentions, t.first_seen, t.last_seen,
+                             title, url) for t, title, url in rows]
         stats.sort(key=lambda x: (-x.mentions, x.entity))
         return stats
 

@@ -1,4 +1,4 @@
--- revision: 0011_bands_without_rowid
+-- revision: 0012_partner_totals
 -- ;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
@@ -303,3 +303,17 @@ CREATE TABLE team_articles (
 CREATE INDEX ix_team_articles_article_id ON team_articles (article_id)
 -- ;
 CREATE TABLE "minhash_bands" (band BIGINT NOT NULL, article_id INTEGER NOT NULL, PRIMARY KEY (band, article_id), FOREIGN KEY(article_id) REFERENCES articles (id) ON DELETE CASCADE) WITHOUT ROWID
+-- ;
+CREATE TABLE partner_totals (
+	entity VARCHAR(300) NOT NULL, 
+	kind VARCHAR(32) NOT NULL, 
+	country VARCHAR(2) NOT NULL, 
+	tier VARCHAR(16), 
+	mentions INTEGER NOT NULL, 
+	first_seen DATE, 
+	last_seen DATE, 
+	latest_article_id INTEGER, 
+	PRIMARY KEY (entity, kind, country)
+)
+-- ;
+CREATE INDEX ix_partner_totals_lower ON partner_totals (lower(entity))
