@@ -180,3 +180,18 @@ async def test_a_query_matching_more_than_the_window_ranks_the_newest_matches(st
     assert {h.article_id for h in windowed} == set(newer[-3:])  # the three newest matches, ranked
     rare = await store.search("launch zephyr", limit=10)  # narrower: fewer matches than the window
     assert [h.article_id for h in rare] == [best_old.article_id]
+
+
+async def test_partners_seen_before_a_cursor_come_from_their_first_article(store):
+    from briefings.models import Article
+
+    from .test_perf import _brief
+
+    a = await store.save(Article(url="https://s.example/a", source="x", title="A", text="alpha words here " * 20),
+                         _brief("A", ["Rocket Lab", "Orbex"]))
+    b = await store.save(Article(url="https://s.example/b", source="x", title="B", text="beta other words " * 20),
+                         _brief("B", ["Orbex", "Skyrora"]))
+    names = ["Rocket Lab", "Orbex", "Skyrora", "Nobody"]
+    assert await store.partners_seen_before(a.article_id - 1, names) == set()
+    assert await store.partners_seen_before(a.article_id, names) == {"Rocket Lab", "Orbex"}
+    assert await store.partners_seen_before(b.article_id, names) == {"Rocket Lab", "Orbex", "Skyrora"}

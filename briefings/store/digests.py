@@ -200,7 +200,9 @@ class DigestsMixin(StoreBase):
         """Relevant analysed articles stored after ``cursor`` (article id), oldest first; a workspace's digest
         only those it reached (and the operator's)."""
         q = (select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
-             .where(m.Article.id > cursor, m.Analysis.relevance_label == "launch-policy")
+             # `|| ''` keeps the planner off the label index (as in latest): walking articles after the cursor
+             # stops after a few hundred rows; label-first read every relevant article of the archive
+             .where(m.Article.id > cursor, (m.Analysis.relevance_label + "") == "launch-policy")
              .order_by(m.Article.id).limit(limit))
         if (seen := workspaces.visible(team_id)) is not None:
             q = q.where(seen)

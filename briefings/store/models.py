@@ -102,6 +102,7 @@ class PartnerTotal(Base):
     first_seen: Mapped[date | None] = mapped_column(Date)
     last_seen: Mapped[date | None] = mapped_column(Date)
     latest_article_id: Mapped[int | None] = mapped_column(Integer)
+    first_article_id: Mapped[int | None] = mapped_column(Integer)  # a digest's "new partner" test
 
 
 class Subscription(Base):

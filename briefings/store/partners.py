@@ -40,9 +40,10 @@ def _batch_totals(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         t = out.get(key)
         if t is None:
             out[key] = {"entity": key[0], "kind": key[1], "country": key[2], "tier": mt["tier"], "mentions": 1,
-                        "first_seen": day, "last_seen": day, "latest_article_id": aid}
+                        "first_seen": day, "last_seen": day, "latest_article_id": aid, "first_article_id": aid}
             continue
         t["mentions"] += 1
+        t["first_article_id"] = min(t["first_article_id"], aid)
         t["tier"] = max((x for x in (t["tier"], mt["tier"]) if x), default=None)
         days = [x for x in (t["first_seen"], day) if x is not None]
         t["first_seen"] = min(days, default=None)
@@ -72,6 +73,7 @@ async def add_to_totals(conn: AsyncConnection, mentions: list[dict[str, Any]]) -
         await conn.execute(ins.on_conflict_do_update(
             index_elements=[t.c.entity, t.c.kind, t.c.country],
             set_={"mentions": t.c.mentions + ex.mentions, "tier": tier, "first_seen": first, "last_seen": last,
+                  "first_article_id": func.coalesce(t.c.first_article_id, ex.first_article_id),
                   "latest_article_id": case((newer, ex.latest_article_id), else_=t.c.latest_article_id)}))
 
 
@@ -144,8 +146,11 @@ class PartnersMixin(StoreBase):
             return [PartnerArticle(*r) for r in (await s.execute(q)).all()]
 
     async def partners_seen_before(self, cursor: int, names: list[str]) -> set[str]:
+        """Which of these partners were named in an article stored at or before ``cursor`` (a digest's "new"
+        mark): the running totals' first article, not a scan of every mention of a much-named partner."""
         if not names:
             return set()
+        pt = m.PartnerTotal
         async with self.session() as s:
-            return set((await s.execute(select(m.PartnerMention.entity).distinct().where(
-                m.PartnerMention.article_id <= cursor, m.PartnerMention.entity.in_(names)))).scalars())
+            return set((await s.execute(select(pt.entity).distinct().where(
+                pt.first_article_id <= cursor, pt.entity.in_(names)))).scalars())

@@ -313,6 +313,7 @@ CREATE TABLE partner_totals (
 	first_seen DATE, 
 	last_seen DATE, 
 	latest_article_id INTEGER, 
+	first_article_id INTEGER, 
 	PRIMARY KEY (entity, kind, country)
 )
 -- ;

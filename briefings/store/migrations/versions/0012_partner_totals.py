@@ -3,7 +3,9 @@
 The partner list aggregated every mention on each call: at 100,000 articles (~300,000 mentions) that was
 ~60 ms on SQLite and ~450 ms on PostgreSQL, growing with the archive. Mentions are only ever inserted, so
 their per-partner count, first and last dates and newest article can be kept current at insert time, and the
-unscoped list (and one partner's line) read one row per partner. Filled here from the mentions already stored.
+unscoped list (and one partner's line) read one row per partner; the first article id answers a digest's
+"is this partner new since the last one" without scanning the partner's mentions. Filled here from the
+mentions already stored.
 
 Revision ID: 0012_partner_totals
 Revises: 0011_bands_without_rowid
@@ -29,18 +31,21 @@ def upgrade() -> None:
         sa.Column("first_seen", sa.Date(), nullable=True),
         sa.Column("last_seen", sa.Date(), nullable=True),
         sa.Column("latest_article_id", sa.Integer(), nullable=True),
+        sa.Column("first_article_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("entity", "kind", "country"),
     )
     op.create_index("ix_partner_totals_lower", "partner_totals", [sa.text("lower(entity)")])
     # the newest mention's article per partner: the greatest (mentioned_on, article_id)
     op.execute("""
-        INSERT INTO partner_totals (entity, kind, country, tier, mentions, first_seen, last_seen, latest_article_id)
+        INSERT INTO partner_totals (entity, kind, country, tier, mentions, first_seen, last_seen, latest_article_id,
+                                    first_article_id)
         SELECT g.entity, g.kind, g.country, g.tier, g.n, g.first_seen, g.last_seen,
                (SELECT p.article_id FROM partner_mentions p
                 WHERE p.entity = g.entity AND p.kind = g.kind AND COALESCE(p.country, '') = g.country
-                ORDER BY p.mentioned_on DESC NULLS LAST, p.article_id DESC LIMIT 1)
+                ORDER BY p.mentioned_on DESC NULLS LAST, p.article_id DESC LIMIT 1), g.first_article_id
         FROM (SELECT entity, kind, COALESCE(country, '') AS country, MAX(tier) AS tier, COUNT(*) AS n,
-                     MIN(mentioned_on) AS first_seen, MAX(mentioned_on) AS last_seen
+                     MIN(mentioned_on) AS first_seen, MAX(mentioned_on) AS last_seen,
+                     MIN(article_id) AS first_article_id
               FROM partner_mentions GROUP BY entity, kind, COALESCE(country, '')) g
     """)
 
