@@ -48,6 +48,7 @@ from sqlalchemy import insert, select, text  # noqa: E402
 from briefings.digests.build import build_digest  # noqa: E402
 from briefings.intake.feeds import content_hash  # noqa: E402
 from briefings.store import models as m  # noqa: E402
+from briefings.store.partners import add_to_totals  # noqa: E402
 from briefings.store.repo import Store, lsh_bands, minhash_of  # noqa: E402
 
 GOALS = {"search": 50.0, "latest": 100.0, "partners": 100.0, "digest": 200.0, "near-dup": 5.0}
@@ -228,6 +229,7 @@ async def bulk_load(store: Store, gen: Generator, start: int, stop: int, batch: 
             await conn.execute(insert(m.Analysis.__table__), analyses)
             if mentions:
                 await conn.execute(insert(m.PartnerMention.__table__), mentions)
+                await add_to_totals(conn, mentions)  # what the store's save does with every mention
         i = j
     if store.dialect == "postgresql":  # keep the id sequences ahead of the explicit ids
         async with store.engine.begin() as conn:

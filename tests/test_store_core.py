@@ -195,3 +195,16 @@ async def test_partners_seen_before_a_cursor_come_from_their_first_article(store
     assert await store.partners_seen_before(a.article_id - 1, names) == set()
     assert await store.partners_seen_before(a.article_id, names) == {"Rocket Lab", "Orbex"}
     assert await store.partners_seen_before(b.article_id, names) == {"Rocket Lab", "Orbex", "Skyrora"}
+
+
+async def test_stop_words_are_not_searched_unless_the_query_is_only_stop_words(store):
+    from briefings.models import Article
+
+    saved = await store.save(Article(url="https://t.example/z", source="x", title="Zephyr",
+                                     text="The Zephyr rocket flew from the range at dawn. " * 6), None)
+    await store.save(Article(url="https://t.example/y", source="x", title="Other",
+                             text="A different story about budgets and the cabinet. " * 6), None)
+    # "was", "it", "of" are in neither article: as stop words they need not match (PostgreSQL's rule, on both)
+    assert [h.article_id for h in await store.search("was it the Zephyr of the range")] == [saved.article_id]
+    if store.dialect == "sqlite":  # nothing but stop words: searched as given (PostgreSQL finds nothing)
+        assert len(await store.search("the")) == 2
