@@ -100,8 +100,13 @@ class PartnersMixin(StoreBase):
         if seen is not None:
             agg = agg.where(seen)
         sub = agg.subquery()
-        q = (select(sub, m.Article.title, m.Article.url)
-             .join(m.Article, m.Article.id == sub.c.latest_id, isouter=True))
+        # the latest article's title and url looked up per partner row (a primary-key seek each), not joined:
+        # PostgreSQL overestimated the groups and merge-joined them with every article in id order (profiled at
+        # 100,000 articles, --since the last 30 days: 30 of its 48 ms, growing with the archive)
+        a1, a2 = aliased(m.Article), aliased(m.Article)
+        title = select(a1.title).where(a1.id == sub.c.latest_id).scalar_subquery()
+        url = select(a2.url).where(a2.id == sub.c.latest_id).scalar_subquery()
+        q = select(sub, title.label("title"), url.label("url"))
         async with self.session() as s:
             rows = (await s.execute(q)).all()
         stats = [PartnerStat(r.entity, r.kind, r.country, r.tier, r.n, r.first, r.last, r.title, r.url)
