@@ -11,8 +11,8 @@ from briefings.store.base import table, StoreBase, utcnow
 from briefings.store.dedup import CLUSTER_WINDOW
 from briefings.store.search import search_words
 
-STATS_TABLES = ["articles", "analyses", "partner_mentions", "story_clusters", "minhash_bands", "feeds",
-                "subscriptions", "digest_ledger", "slack_events"]
+STATS_TABLES = ["articles", "analyses", "partner_mentions", "partner_totals", "story_clusters", "minhash_bands",
+                "feeds", "subscriptions", "digest_ledger", "slack_events"]
 
 
 class RetentionMixin(StoreBase):
