@@ -26,9 +26,10 @@ async def test_close_waits_for_a_queued_ledger_write(db_url):
     claim = asyncio.create_task(store.claim_slot(sub, "2026-01-05T09:00", datetime(2026, 1, 5, 9, tzinfo=UTC),
                                                  "run-1"))
     await asyncio.sleep(0)  # the claim is queued and its flush task started, not finished
-    assert store._group_task is not None and not store._group_task.done()  # the store holds the task
+    task = store._ledger_writes.task
+    assert task is not None and not task.done()  # the store holds the task
     await store.close()
-    assert store._group_task is None
+    assert store._ledger_writes.task is None and task.done()
     assert claim.done() and (await claim) is not None  # close() waited for the flush: the claim committed
     again = await Store.open(db_url)
     try:
@@ -208,3 +209,20 @@ async def test_stop_words_are_not_searched_unless_the_query_is_only_stop_words(s
     assert [h.article_id for h in await store.search("was it the Zephyr of the range")] == [saved.article_id]
     if store.dialect == "sqlite":  # nothing but stop words: searched as given (PostgreSQL finds nothing)
         assert len(await store.search("the")) == 2
+
+
+async def test_a_save_whose_flush_is_cancelled_fails_instead_of_waiting_forever(store):
+    import pytest
+
+    saving = asyncio.create_task(store.save_many([_item("https://q.example/1", 31)]))
+    queued = asyncio.create_task(store.save_many([_item("https://q.example/2", 32)]))
+    for _ in range(3):  # the first save's transaction is under way, the second queued behind it
+        await asyncio.sleep(0)
+    task = store._saves.task
+    assert task is not None and not task.done()
+    task.cancel()
+    for caller in (saving, queued):
+        with pytest.raises(RuntimeError, match="closed before this write ran"):
+            await asyncio.wait_for(caller, 5)
+    again = await store.save_many([_item("https://q.example/3", 33)])  # a later save starts a new flush
+    assert again[0].created

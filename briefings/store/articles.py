@@ -23,7 +23,7 @@ from briefings.models import Article as ArticleModel
 from briefings.models import Brief
 from briefings.store import models as m
 from briefings.store import partners, workspaces
-from briefings.store.base import table, URL_MAX, StoreBase, utcnow
+from briefings.store.base import table, URL_MAX, StoreBase, settle, utcnow
 from briefings.store.rows import LatestStory, StoredArticle, StoredBrief, brief_of, stored_brief
 from briefings.store.dedup import BandIndex, band_candidates, best_candidate, insert_bands, lsh_bands, minhash_of
 
@@ -281,15 +281,6 @@ def _next_batch(queue: list[_SaveRequest]) -> list[_SaveRequest]:
     return batch
 
 
-def _settle(req: _SaveRequest, results: list[SaveResult] | None = None, error: BaseException | None = None) -> None:
-    if req.future.done():  # the caller was cancelled meanwhile
-        return
-    if error is not None:
-        req.future.set_exception(error)
-    else:
-        req.future.set_result(results or [])
-
-
 class ArticlesMixin(StoreBase):
     async def known_keys(self, feed_id: int, entry_ids: list[str], urls: list[str]) -> tuple[set[str], set[str]]:
         """Which of these entry ids (for this feed) and canonical URLs are stored already -- one round trip."""
@@ -317,49 +308,41 @@ class ArticlesMixin(StoreBase):
         do not double); a near-duplicate (MinHash, LSH bands) joins the existing story cluster. Every article
         saved or met again is linked to the workspaces that reached it (the feed's, or ``team_id``'s).
 
-        Group commit: calls arriving while a save is running are written together in the next transaction
-        (many feeds polled at once commit a few times, not once each). A batch the database refuses is
-        retried call by call, so one caller's bad row fails that caller only, and every caller's articles
-        are committed whole or not at all.
+        Group commit (:class:`~briefings.store.base.GroupCommit`): calls arriving while a save is running are
+        written together in the next transaction (many feeds polled at once commit a few times, not once each).
+        A batch the database refuses is retried call by call, so one caller's bad row fails that caller only,
+        and every caller's articles are committed whole or not at all.
         """
         if not items and not then:
             return []
         prepared = [_prepare(it, feed_id) for it in items]  # hashing on the caller's time, outside the lock
         fut: asyncio.Future[list[SaveResult]] = asyncio.get_running_loop().create_future()
-        self._save_queue.append(_SaveRequest(prepared, feed_id, team_id, then, fut))
-        if self._save_task is None or self._save_task.done():
-            # kept: the loop holds a task only weakly; close() awaits it
-            self._save_task = asyncio.ensure_future(self._save_flush())
-        return await fut
+        return await self._saves.submit(_SaveRequest(prepared, feed_id, team_id, then, fut))
 
-    async def _save_flush(self) -> None:
+    def _next_save_batch(self, queue: list[Any]) -> list[Any]:
+        return _next_batch(queue)
+
+    async def _save_round(self, batch: list[Any]) -> None:
+        """One round of the save group commit: the batch in one transaction, or call by call if refused."""
         try:
-            while self._save_queue:
-                batch = _next_batch(self._save_queue)
-                try:
-                    results = await self._save_batch(batch)
-                except Exception as exc:
-                    if len(batch) == 1:
-                        _settle(batch[0], error=exc)
-                    else:  # the shared transaction was refused: each call on its own
-                        for req in batch:
-                            await self._save_alone(req)
-                    continue
-                start = 0
+            results = await self._save_batch(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                settle(batch[0].future, error=exc)
+            else:  # the shared transaction was refused: each call on its own
                 for req in batch:
-                    _settle(req, results[start:start + len(req.prepared)])
-                    start += len(req.prepared)
-        except BaseException:  # cancelled with the loop: no caller may wait forever
-            for req in self._save_queue:
-                _settle(req, error=RuntimeError("the store closed before this save ran"))
-            self._save_queue.clear()
-            raise
+                    await self._save_alone(req)
+            return
+        start = 0
+        for req in batch:
+            settle(req.future, results[start:start + len(req.prepared)])
+            start += len(req.prepared)
 
     async def _save_alone(self, req: _SaveRequest) -> None:
         try:
-            _settle(req, await self._save_batch([req]))
+            settle(req.future, await self._save_batch([req]))
         except Exception as exc:
-            _settle(req, error=exc)
+            settle(req.future, error=exc)
 
     async def _save_batch(self, batch: list[_SaveRequest]) -> list[SaveResult]:
         """One transaction for these calls' items (and their ``then`` statements); the results in order."""

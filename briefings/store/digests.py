@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,9 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from briefings.store import models as m
 from briefings.store import workspaces
 from briefings.store.rows import StoredBrief, stored_brief
-from briefings.store.base import table, StoreBase, utcnow
+from briefings.store.base import table, StoreBase, settle, utcnow
 
 GroupWork = Callable[[AsyncConnection], Awaitable[Any]]
+
+
+@dataclass
+class _LedgerWrite:
+    work: GroupWork
+    future: asyncio.Future[Any]
 
 
 class DigestsMixin(StoreBase):
@@ -85,46 +92,23 @@ class DigestsMixin(StoreBase):
         one per row keeps the fan-out from queueing on the database. Each call still gets its own result,
         or its own exception.
         """
-        loop = asyncio.get_running_loop()
-        fut = loop.create_future()
-        self._group_queue.append((work, fut))
-        if not self._group_running:
-            self._group_running = True
-            # kept: the loop holds only a weak reference to a task, so an unreferenced flush could be
-            # garbage-collected mid-flight and its callers would wait forever; close() awaits it
-            self._group_task = asyncio.ensure_future(self._group_flush())
-        return await fut
+        return await self._ledger_writes.submit(_LedgerWrite(work, asyncio.get_running_loop().create_future()))
 
-    async def _group_flush(self) -> None:
-        try:
-            while self._group_queue:
-                batch, self._group_queue = self._group_queue, []
-                results = await self._group_run(batch)
-                for fut, value, exc in results:
-                    if fut.done():
-                        continue
-                    if exc is not None:
-                        fut.set_exception(exc)
-                    else:
-                        fut.set_result(value)
-        finally:
-            self._group_running = False
-
-    async def _group_run(self, batch: list[tuple[GroupWork, asyncio.Future[Any]]]
-                         ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
+    async def _ledger_round(self, batch: list[Any]) -> None:
         """One transaction for the batch; each call in a savepoint, so a failing call rolls back only itself."""
         results: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         try:
             async with self._save_lock, self._group_engine.begin() as conn:
-                for work, fut in batch:
+                for call in batch:
                     try:
                         async with conn.begin_nested():
-                            results.append((fut, await work(conn), None))
+                            results.append((call.future, await call.work(conn), None))
                     except IntegrityError as exc:
-                        results.append((fut, None, exc))
+                        results.append((call.future, None, exc))
         except Exception as exc:  # the whole batch failed to commit: every caller hears it
-            results = [(fut, None, exc) for _, fut in batch]
-        return results
+            results = [(call.future, None, exc) for call in batch]
+        for future, value, error in results:
+            settle(future, value, error)
 
     # ---------------------------------------------------------------- the ledger
     async def claim_slot(self, sub: m.Subscription, slot_key: str, slot_at: datetime, run_id: str, *,
