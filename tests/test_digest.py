@@ -69,7 +69,8 @@ def test_dst_gap_and_overlap_give_one_slot_each_day():
 async def test_subscribe_by_slash_command_then_one_digest_fires(bot, slack):  # noqa: F811
     rt = bot.rt
     await add_stories(rt.store)
-    sched = DigestScheduler(rt, poll_every=timedelta(0), pace=0.05,
+    frozen = datetime.now(UTC)  # the job fires every 0.5 s, always for this same one-minute slot
+    sched = DigestScheduler(rt, poll_every=timedelta(0), pace=0.05, clock=lambda: frozen,
                             trigger_factory=lambda cron, tz: IntervalTrigger(seconds=0.5))
     await sched.start()
     try:
@@ -93,9 +94,7 @@ async def test_subscribe_by_slash_command_then_one_digest_fires(bot, slack):  # 
         assert posts[0]["metadata"]["event_type"] == "launchbrief_digest"
         assert str(posts[0]["unfurl_links"]).lower() in ("false", "0")
         # the next digest has only what is new since this one (cursor, not clock)
-        await add_stories(rt.store, [("Isar Aerospace launches Spectrum from Andøya", "Isar Aerospace launched its "
-                                      "Spectrum rocket from Andøya Spaceport in Norway on its second flight, the "
-                                      "company said, reaching orbit this time.")], prefix="late")
+        await add_stories(rt.store, LATE, prefix="late")
         sub = await rt.store.subscription(channel_id="CDIG")
         outcome = await sched.poster.run_slot(sub.id, datetime.now(UTC), key="manual-2")
         assert outcome == "posted"
@@ -103,6 +102,60 @@ async def test_subscribe_by_slash_command_then_one_digest_fires(bot, slack):  # 
         assert "Isar Aerospace" in second and "Rocket Lab signs" not in second
     finally:
         sched.shutdown()
+
+
+LATE = [("Isar Aerospace launches Spectrum from Andøya", "Isar Aerospace launched its Spectrum rocket from Andøya "
+         "Spaceport in Norway on its second flight, the company said, reaching orbit this time.")]
+
+
+def _mentions(slack, channel, text):
+    return [m for m in slack.top_level(channel) if text in json.dumps(m["blocks"])]
+
+
+async def test_two_slots_at_once_post_each_story_once(bot, slack):  # noqa: F811
+    """A slot firing while another run of the same channel is under way (catch-up, recovery, a fast cron)
+    starts from the cursor that run leaves, not the one before it."""
+    rt = bot.rt
+    await add_stories(rt.store)
+    sub = await rt.store.upsert_subscription("T1", "CTWO", cron="* * * * *", timezone="UTC", text="every minute")
+    poster = DigestScheduler(rt, poll_every=timedelta(0), pace=0.01).poster
+    now = datetime.now(UTC)
+    results = await asyncio.gather(*(poster.run_slot(sub.id, now, key=k) for k in ("a", "b", "c")))
+    assert sorted(results) == ["empty", "empty", "posted"]
+    assert len(_mentions(slack, "CTWO", "Rocket Lab signs")) == 1
+    # a story stored just after an (empty) build is in the very next slot: no stale build is reused
+    assert await poster.run_slot(sub.id, now, key="d") == "empty"
+    await add_stories(rt.store, LATE, prefix="two")
+    assert await poster.run_slot(sub.id, now, key="e") == "posted"
+    assert len(_mentions(slack, "CTWO", "Isar Aerospace")) == 1
+    assert len(_mentions(slack, "CTWO", "Rocket Lab signs")) == 1
+
+
+async def test_recovery_keeps_the_cursor_the_posted_digest_reached(bot, slack, monkeypatch):  # noqa: F811
+    """Posted, then the confirmation failed: recovery finds the post in the channel and moves the cursor
+    only as far as that post went, so a story stored meanwhile is still in the next digest."""
+    rt = bot.rt
+    await add_stories(rt.store)
+    sub = await rt.store.upsert_subscription("T1", "CREC", cron="* * * * *", timezone="UTC", text="every minute")
+    poster = DigestScheduler(rt, poll_every=timedelta(0), pace=0.01).poster
+    real_done = rt.store.ledger_done
+
+    async def lost_confirmation(row_id, *, state, **kw):
+        if state == "posted":
+            raise ConnectionError("database went away")
+        return await real_done(row_id, state=state, **kw)
+
+    monkeypatch.setattr(rt.store, "ledger_done", lost_confirmation)
+    assert await poster.run_slot(sub.id, datetime.now(UTC), key="first") == "retry"
+    monkeypatch.setattr(rt.store, "ledger_done", real_done)
+    assert len(_mentions(slack, "CREC", "Rocket Lab signs")) == 1
+    await add_stories(rt.store, LATE, prefix="rec")  # stored after the post, before recovery
+    assert await poster.recover(lease=timedelta(0)) == 1
+    rows = {r.slot_key: r for r in await rt.store.ledger(sub.id)}
+    assert rows["first"].state == "posted" and "channel history" in (rows["first"].note or "")
+    assert await poster.run_slot(sub.id, datetime.now(UTC), key="second") == "posted"
+    assert len(_mentions(slack, "CREC", "Isar Aerospace")) == 1
+    assert len(_mentions(slack, "CREC", "Rocket Lab signs")) == 1
 
 
 async def test_digest_settings_commands(bot, slack):  # noqa: F811

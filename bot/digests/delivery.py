@@ -88,11 +88,16 @@ class DigestPoster:
         # Fan-out: many channels due at once usually share a cursor and filters, so their digests are the
         # same; build each distinct one once (cached for 30 s, keyed by cursor, filters and catch-up).
         self._built: dict[tuple, tuple[float, asyncio.Task]] = {}
+        # One run at a time per subscription in this process: two slots delivered at once (a slot firing
+        # while a catch-up or a recovery runs) would both start from the same cursor and post the same stories.
+        self._runs: dict[int, asyncio.Lock] = {}
 
     async def _digest(self, sub, catching_up: bool):
-        # A story stored after the cached build is not lost: the cursor moves only to what was included.
+        # Keyed by the newest stored article too: a story stored after a build makes that build stale, so a
+        # slot right after it (or a channel whose cursor has moved since) never gets an out-of-date digest.
         key = (sub.cursor_article_id or 0, tuple((sub.filters or {}).get("terms", [])), catching_up,
-               sub.team_id)  # per workspace: its corrections shape the partners line
+               sub.team_id,  # per workspace: its corrections shape the partners line
+               await self.rt.store.newest_article_id())
         now = time.monotonic()
         hit = self._built.get(key)
         if hit is None or now - hit[0] > 30:
@@ -119,7 +124,14 @@ class DigestPoster:
         """Claim and deliver one slot. Returns what happened: posted | empty | already | gone | paused |
         failed (a permanent Slack error: the subscription is now paused) | retry (a transient failure: the
         claim stays, and recovery tries again after the lease)."""
-        sub = await self.rt.store.subscription(sub_id=sub_id)
+        async with self._run_lock(sub_id):
+            return await self._run_slot(sub_id, slot_at, catching_up=catching_up, key=key)
+
+    def _run_lock(self, sub_id: int) -> asyncio.Lock:
+        return self._runs.setdefault(sub_id, asyncio.Lock())
+
+    async def _run_slot(self, sub_id: int, slot_at: datetime, *, catching_up: bool, key: str | None) -> str:
+        sub = await self.rt.store.subscription(sub_id=sub_id)  # read under the lock: the cursor is current
         if sub is None:
             return "gone"
         if sub.paused_at is not None:
@@ -169,7 +181,7 @@ class DigestPoster:
             return "empty"
         messages = render.digest_messages(digest)
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"run_id": row.run_id, "subscription_id": sub.id,
-                                                                "slot": row.slot_key}}
+                                                                "slot": row.slot_key, "cursor_to": digest.cursor_to}}
         ts = await self._post(sub.channel_id, messages[0], client=client, metadata=metadata)
         failpoint("after_post")
         for reply in messages[1:]:
@@ -189,32 +201,45 @@ class DigestPoster:
                 continue  # backing off after transient failures
             if not await self.rt.store.take_over(row):
                 continue  # another replica took it
-            sub = await self.rt.store.subscription(sub_id=row.subscription_id)
-            if sub is None:
-                continue
-            try:
-                ts = await self._find_in_history(row)
-            except Exception as exc:
-                code = slack_error(exc)
-                if code in PERMANENT_ERRORS:
-                    await self.pause(sub, code, row)
-                else:
-                    log.warning("could not read %s's history to recover %s: %s", row.channel_id, row.run_id,
-                                code or exc)
-                continue
-            if sub.paused_at is not None and not ts:
-                await self.rt.store.ledger_done(row.id, state="failed", note="subscription paused")
-                continue
-            if ts:
-                digest = await build_digest(self.rt.store, sub)
-                await self.rt.store.ledger_done(row.id, state="posted", message_ts=ts, cursor_to=digest.cursor_to,
-                                                note="confirmed from channel history after a restart")
-            elif await self.deliver(sub, row) not in ("posted", "empty"):
-                continue
+            async with self._run_lock(row.subscription_id):
+                if not await self._recover_one(row):
+                    continue
             done += 1
         return done
 
-    async def _find_in_history(self, row) -> str | None:
+    async def _recover_one(self, row) -> bool:
+        """Finish one taken-over claim; True when it ended posted (found or sent) or empty."""
+        sub = await self.rt.store.subscription(sub_id=row.subscription_id)
+        if sub is None:
+            return False
+        try:
+            found = await self._find_in_history(row)
+        except Exception as exc:
+            code = slack_error(exc)
+            if code in PERMANENT_ERRORS:
+                await self.pause(sub, code, row)
+            else:
+                log.warning("could not read %s's history to recover %s: %s", row.channel_id, row.run_id,
+                            code or exc)
+            return False
+        if sub.paused_at is not None and not found:
+            await self.rt.store.ledger_done(row.id, state="failed", note="subscription paused")
+            return False
+        if found:
+            ts, payload = found
+            # the cursor the posted digest reached is in its metadata: a rebuild now would also count the
+            # stories stored since the crash, and they would never be posted
+            cursor_to = payload.get("cursor_to")
+            if not isinstance(cursor_to, int):  # posted by a version that did not record it
+                cursor_to = (await build_digest(self.rt.store, sub)).cursor_to
+            await self.rt.store.ledger_done(row.id, state="posted", message_ts=ts, cursor_to=cursor_to,
+                                            note="confirmed from channel history after a restart")
+        elif await self.deliver(sub, row) not in ("posted", "empty"):
+            return False
+        return True
+
+    async def _find_in_history(self, row) -> tuple[str, dict] | None:
+        """The digest this claim posted, if it reached the channel: its ts and its metadata payload."""
         oldest = (row.claimed_at.replace(tzinfo=row.claimed_at.tzinfo or UTC) - timedelta(minutes=1)).timestamp()
         cursor = None
         sub = await self.rt.store.subscription(sub_id=row.subscription_id)
@@ -226,9 +251,9 @@ class DigestPoster:
                                                               include_all_metadata=True, cursor=cursor)
             for msg in resp.get("messages") or []:
                 meta = msg.get("metadata") or {}
-                if meta.get("event_type") == EVENT_TYPE and (meta.get("event_payload") or {}).get("run_id") == \
-                        row.run_id:
-                    return msg.get("ts")
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == EVENT_TYPE and payload.get("run_id") == row.run_id and msg.get("ts"):
+                    return msg["ts"], payload
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None

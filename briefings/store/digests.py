@@ -84,6 +84,11 @@ class DigestsMixin(StoreBase):
                 q = q.where(m.Subscription.team_id == team_id)
             return (await s.execute(q)).scalars().first()
 
+    async def newest_article_id(self) -> int:
+        """The highest article id stored (0 when empty): a digest built before it may be out of date."""
+        async with self.session() as s:
+            return (await s.execute(select(func.max(m.Article.id)))).scalar() or 0
+
     # ---------------------------------------------------------------- group commit
     async def _group_commit(self, work: GroupWork) -> Any:
         """Run ``work(conn)`` in a transaction shared with every other call queued meanwhile (group commit).
