@@ -26,6 +26,20 @@ def test_signature_keeps_the_values_stored_by_earlier_versions():
     assert len(signature("")) == NUM_PERM and signature("") == signature("  ")
 
 
+def test_ascii_fast_path_finds_the_regex_s_shingles():
+    import zlib
+
+    from briefings.store.minhash import shingle_hashes
+
+    rng = random.Random(5)
+    alphabet = "abcXYZ019_ -.,;:'\"!?()[]{}<>/\\@#$%^&*+=|~`\t\n\r\x0b\x0c\x00\x7f"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120))) for _ in range(400)]
+    texts += [TEXT, "a b", "one", "", "snake_case words_here and 3.14 x-ray", "Andøya Spaceport in Norway, said"]
+    for text in texts:
+        expected = sorted({zlib.crc32(s.encode()) for s in _shingles(text)})
+        assert sorted(shingle_hashes(text).tolist()) == expected, text
+
+
 def test_written_out_permutations_are_the_seeded_generator_s():
     import numpy as np
 

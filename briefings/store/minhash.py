@@ -55,14 +55,27 @@ def _fmix32(hv: np.ndarray) -> np.ndarray:
     return hv ^ (hv >> np.uint32(16))
 
 
+# ASCII text (most English news) takes a byte path: for ASCII, ``\w`` is exactly [A-Za-z0-9_], so mapping every
+# other byte to a space and splitting gives the same words as the regex, and the shingles are hashed without
+# encoding each one (profiled on feed-only ingest: the regex and the per-shingle encode were half the time).
+_NON_WORD = bytes(c if chr(c).isalnum() or c == ord("_") else ord(" ") for c in range(128)).ljust(256, b" ")
+
+
+def _words(text: str) -> list[bytes]:
+    r"""The lower-cased words of ``text`` (regex ``\w+``), UTF-8 encoded."""
+    if text.isascii():
+        return text.encode().lower().translate(_NON_WORD).split()
+    return [w.encode() for w in _WORD.findall(text.lower())]
+
+
 def shingle_hashes(text: str) -> np.ndarray:
-    """CRC-32 of each distinct word 3-shingle (lower-cased), as a uint32 array."""
-    words = _WORD.findall(text.lower())
+    """CRC-32 of each distinct word 3-shingle (lower-cased, words joined by one space), as a uint32 array."""
+    words = _words(text)
     if len(words) < 3:
-        shingles = {" ".join(words)}
+        shingles = {b" ".join(words)}
     else:
-        shingles = set(map(" ".join, zip(words, words[1:], words[2:])))
-    return np.fromiter(map(zlib.crc32, map(str.encode, shingles)), dtype=np.uint32, count=len(shingles))
+        shingles = set(map(b" ".join, zip(words, words[1:], words[2:])))
+    return np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(shingles))
 
 
 def signature(text: str) -> list[int]:

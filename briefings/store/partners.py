@@ -54,13 +54,15 @@ def _batch_totals(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def add_to_totals(conn: AsyncConnection, mentions: list[dict[str, Any]]) -> None:
     """Inside the save's transaction: add newly inserted mentions to partner_totals (an upsert per partner)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     rows = _batch_totals(mentions)
     pg = conn.dialect.name == "postgresql"
+    if pg:  # each dialect imported where used: PostgreSQL's is ~1 MB of RSS
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     t = table(m.PartnerTotal)
     for start in range(0, len(rows), _TOTALS_CHUNK):
-        ins = (postgresql.insert(t) if pg else sqlite.insert(t)).values(rows[start:start + _TOTALS_CHUNK])
+        ins = insert(t).values(rows[start:start + _TOTALS_CHUNK])
         ex = ins.excluded
         if pg:  # GREATEST / LEAST skip NULLs
             tier, first, last = (func.greatest(t.c.tier, ex.tier), func.least(t.c.first_seen, ex.first_seen),
