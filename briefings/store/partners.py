@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from briefings.store import models as m
 from briefings.store import workspaces
 from briefings.store.rows import PartnerArticle
-from briefings.store.base import StoreBase, table
+from briefings.store.base import StoreBase, dialect_insert, table
 
 _TOTALS_CHUNK = 1000  # partner rows per upsert statement (8 parameters each)
 
@@ -56,13 +56,9 @@ async def add_to_totals(conn: AsyncConnection, mentions: list[dict[str, Any]]) -
     """Inside the save's transaction: add newly inserted mentions to partner_totals (an upsert per partner)."""
     rows = _batch_totals(mentions)
     pg = conn.dialect.name == "postgresql"
-    if pg:  # each dialect imported where used: PostgreSQL's is ~1 MB of RSS
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     t = table(m.PartnerTotal)
     for start in range(0, len(rows), _TOTALS_CHUNK):
-        ins = insert(t).values(rows[start:start + _TOTALS_CHUNK])
+        ins = dialect_insert(conn.dialect.name, t).values(rows[start:start + _TOTALS_CHUNK])
         ex = ins.excluded
         if pg:  # GREATEST / LEAST skip NULLs
             tier, first, last = (func.greatest(t.c.tier, ex.tier), func.least(t.c.first_seen, ex.first_seen),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, DateTime, String, delete, exists, literal, select, true
 
 from briefings.store import models as m
-from briefings.store.base import table as table_of
+from briefings.store.base import dialect_insert, table as table_of
 
 if TYPE_CHECKING:
     from briefings.store.base import StoreBase as Store
@@ -54,11 +54,7 @@ def feed_visible(team_id: str | None) -> ColumnElement[bool] | None:
 
 def _insert(store: Store, table: Any) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING on either database (links are idempotent)."""
-    if store.dialect == "postgresql":  # each dialect imported where used: PostgreSQL's is ~1 MB of RSS
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    return dialect_insert(store.dialect, table)
 
 
 def _feed_links(store: Store, feed_id: int, teams: list[str] | None, articles: Any = None) -> Any:
