@@ -142,8 +142,10 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport with its connection pool built on :class:`GuardedBackend`."""
 
     def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None, **kwargs):
-        super().__init__(trust_env=False, **kwargs)  # no env proxies: they would bypass the guard
+        # one SSL context, handed to httpx too (it would build and load its own, ~0.7 MB, for the pool it
+        # makes and this one replaces); no env proxies: they would bypass the guard
         ssl_context = httpx.create_ssl_context(trust_env=False)
+        super().__init__(verify=ssl_context, trust_env=False, **kwargs)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=kwargs.get("limits", httpx.Limits()).max_connections or 100,
