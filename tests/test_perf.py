@@ -285,3 +285,17 @@ async def test_search_snippets_only_the_hits_shown_and_folds_copies(store):
     many = await store.search("Story", limit=3)  # every article's title matches: 3 stories, 3 snippets
     assert len(many) == 3 and all(h.snippet for h in many)
     assert await store.search(word, since=date(2026, 1, 2)) == []  # story 0 is dated 1 January
+
+
+async def test_postgresql_connections_run_without_jit(pg_url):
+    """JIT compilation costs more than the bot's short queries take (bench/scale.py search p95)."""
+    from sqlalchemy import text
+
+    from briefings.store.repo import Store
+
+    store = await Store.open(pg_url)
+    try:
+        async with store.engine.connect() as conn:
+            assert (await conn.execute(text("SHOW jit"))).scalar_one() == "off"
+    finally:
+        await store.close()

@@ -35,7 +35,11 @@ def make_engine(url: str, **pool) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **pool)
+    # PostgreSQL's JIT compiles any plan whose cost estimate passes jit_above_cost: tens of milliseconds for a
+    # search that runs in a few (bench/scale.py: search p95 about 25 % lower with it off). The bot's queries
+    # are all short, so its connections turn it off.
+    connect_args = {"server_settings": {"jit": "off"}} if url.startswith("postgresql+asyncpg") else {}
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
 
 
 def head_revision() -> str | None:
