@@ -191,6 +191,17 @@ def backoff(failures: int, opts: IngestOptions) -> timedelta:
     return min(opts.poll_interval * (2 ** max(0, failures - 1)), opts.max_backoff)
 
 
+def _entry_failed(feed: m.Feed, entry: FeedEntry, outcome: FeedOutcome, exc: Exception) -> None:
+    """Record on the outcome why an entry was skipped: a known failure in its own words, anything else logged
+    with its traceback (call it from the ``except`` block)."""
+    where = entry.link or entry.entry_id
+    if isinstance(exc, BriefingError):
+        outcome.errors.append(f"{where}: {exc.message}")
+        return
+    log.exception("unexpected error on entry %s of feed %s", where, feed.url)
+    outcome.errors.append(f"{where}: unexpected error: {type(exc).__name__}")
+
+
 class Ingestor:
     def __init__(self, store: Store, fetcher: Fetcher, opts: IngestOptions | None = None,
                  on_progress: Callable[[str, int], None] | None = None,
@@ -344,12 +355,8 @@ class Ingestor:
                 from briefings.engine import analyse  # imported on first use: feed-only ingest never loads it
 
                 brief = await asyncio.to_thread(analyse, article)
-        except BriefingError as exc:
-            outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
-            return None
         except Exception as exc:  # one entry never stops its feed (nor the run): recorded, skipped
-            log.exception("unexpected error on entry %s of feed %s", entry.link or entry.entry_id, feed.url)
-            outcome.errors.append(f"{entry.link or entry.entry_id}: unexpected error: {type(exc).__name__}")
+            _entry_failed(feed, entry, outcome, exc)
             return None
         return SaveItem(article, brief, entry.entry_id, entry.summary[:2000] or None)
 
@@ -364,12 +371,8 @@ class Ingestor:
         """A feed-only entry: the feed's own text, dated; a failure is recorded and costs this entry."""
         try:
             article = self._dated(self._feed_article(entry, parsed))
-        except BriefingError as exc:
-            outcome.errors.append(f"{entry.link or entry.entry_id}: {exc.message}")
-            return None
         except Exception as exc:  # one entry never stops its feed: recorded, skipped
-            log.exception("unexpected error on entry %s of feed %s", entry.link or entry.entry_id, feed.url)
-            outcome.errors.append(f"{entry.link or entry.entry_id}: unexpected error: {type(exc).__name__}")
+            _entry_failed(feed, entry, outcome, exc)
             return None
         return SaveItem(article, None, entry.entry_id, entry.summary[:2000] or None)
 

@@ -190,10 +190,10 @@ class DigestsMixin(StoreBase):
         only those it reached (and the operator's)."""
         q = (select(m.Article, m.Analysis.brief).join(m.Analysis, m.Analysis.article_id == m.Article.id)
              # `|| ''` keeps the planner off the label index (as in latest): walking articles after the cursor
-             # stops after a few hundred rows; label-first read every relevant article of the archive
-             # the cursor on both sides of the join: PostgreSQL's generic plan (asyncpg prepares, and from a
-             # statement's 6th run may reuse a plan made without the cursor's value) walked analyses in article
-             # order from the start, filtering every one (measured at 100,000 articles: 0.8 -> 105 ms)
+             # stops after a few hundred rows, where label-first read every relevant article of the archive.
+             # The cursor is on both sides of the join: PostgreSQL's generic plan (asyncpg prepares, and from a
+             # statement's 6th run may reuse a plan made without the cursor's value) otherwise walked analyses
+             # in article order from the start, filtering every one (at 100,000 articles: 0.8 -> 105 ms)
              .where(m.Article.id > cursor, m.Analysis.article_id > cursor,
                     (m.Analysis.relevance_label + "") == "launch-policy")
              .order_by(m.Article.id).limit(limit))
