@@ -195,3 +195,39 @@ async def test_event_ids_are_claimed_once_and_pruned_later(store: Store):
     assert await store.prune_events(timedelta(days=2)) == 0
     assert await store.prune_events(timedelta(seconds=-1)) == 1  # everything is older than "in one second"
     assert await store.claim_event("Ev1") is True
+
+
+async def test_an_entry_that_fails_costs_only_itself(server, settings, store: Store, monkeypatch, caplog):
+    """On both paths (feed-only, and page + analysis) an entry that fails is recorded on its feed's outcome --
+    a known failure in its own words, anything else as an unexpected error, logged -- and the feed's other
+    entries are stored."""
+    from briefings.errors import EmptyArticle
+
+    real_dated, real_feed_article = Ingestor._dated, Ingestor._feed_article
+
+    def dated(self, article):
+        if "Esrange" in (article.title or ""):
+            raise ValueError("parser bug")
+        return real_dated(self, article)
+
+    def feed_article(entry, parsed):
+        if "Isar" in (entry.title or ""):
+            raise EmptyArticle("the entry has no link and too little text")
+        return real_feed_article(entry, parsed)
+
+    monkeypatch.setattr(Ingestor, "_dated", dated)
+    monkeypatch.setattr(Ingestor, "_feed_article", staticmethod(feed_article))
+    for prefix, opts, known in (("a-", IngestOptions(fetch_pages=False), "too little text"),
+                                ("b-", IngestOptions(fetch_pages=True, analyse=False), "404")):
+        feed_url = publish(server, prefix)
+        if prefix == "b-":
+            server.add("/news/b-andoya-isar?utm_source=rss", "", status=404)
+        feed = await store.add_feed(feed_url)
+        async with Fetcher(settings) as fetcher:
+            report = await Ingestor(store, fetcher, opts).run([feed])
+        (outcome,) = report.feeds
+        assert outcome.status == "ok" and outcome.new == 1, (prefix, outcome)
+        assert len(outcome.errors) == 2, (prefix, outcome.errors)
+        assert any("esrange" in e and "unexpected error: ValueError" in e for e in outcome.errors), outcome.errors
+        assert any("isar" in e and known in e for e in outcome.errors), (prefix, outcome.errors)
+    assert caplog.text.count("unexpected error on entry") == 2
